@@ -1,0 +1,10 @@
+/*
+ * riskmap_pg.h — shared declarations of the fmgr glue layer.
+ */
+#ifndef RISKMAP_PG_H
+#define RISKMAP_PG_H
+
+extern char *riskmap_revision_interval;
+extern int riskmap_max_targets_per_drill;
+
+#endif

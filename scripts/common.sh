@@ -1,0 +1,116 @@
+# shellcheck shell=bash
+# Shared set-up for scripts/demo and scripts/test: packages, build, private cluster.
+# Sourced, not run. Every step is idempotent: a second run reuses what exists.
+set -euo pipefail
+
+RISKMAP_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+RISKMAP_STATE=${RISKMAP_STATE:-$RISKMAP_ROOT/.riskmap}
+RISKMAP_BUILD=${RISKMAP_BUILD:-$RISKMAP_ROOT/build}
+RISKMAP_PGPORT=${RISKMAP_PGPORT:-54329}
+RISKMAP_DB=${RISKMAP_DB:-riskmap}
+PG_BIN=/usr/lib/postgresql/15/bin
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+# Debian packages the build, the cluster and the tests need.
+RISKMAP_PACKAGES=(
+  build-essential cmake pkg-config
+  postgresql-15 postgresql-server-dev-15 postgresql-15-postgis-3
+  postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl postgresql-15-pgrouting
+  libgeos-dev libproj-dev proj-data libjson-c-dev libcmocka-dev
+)
+
+install_packages() {
+  local missing=() p
+  for p in "${RISKMAP_PACKAGES[@]}" "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    say "installing Debian packages: ${missing[*]}"
+    if [ "$(id -u)" != 0 ]; then echo "run as root to install packages" >&2; exit 1; fi
+    apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+  fi
+  # Debian's postgresql package starts a system cluster on 5432; we do not need it.
+}
+
+build_and_install() {
+  say "building riskmap in $RISKMAP_BUILD"
+  cmake -S "$RISKMAP_ROOT" -B "$RISKMAP_BUILD" -DCMAKE_BUILD_TYPE=${RISKMAP_BUILD_TYPE:-RelWithDebInfo} >/dev/null
+  cmake --build "$RISKMAP_BUILD" -j "$(nproc)"
+  cmake --install "$RISKMAP_BUILD" >/dev/null
+}
+
+# The data directory must be reachable by the unprivileged 'postgres' user
+# (initdb refuses root). If the checkout sits where that user cannot enter
+# (for example under /root), the cluster lives in /var/lib/riskmap/<hash> and
+# .riskmap/pg is a link to it.
+cluster_dir() {
+  mkdir -p "$RISKMAP_STATE"
+  if [ ! -e "$RISKMAP_STATE/pg" ]; then
+    if runuser -u postgres -- test -w "$RISKMAP_STATE" 2>/dev/null || { chown postgres: "$RISKMAP_STATE" 2>/dev/null && runuser -u postgres -- test -w "$RISKMAP_STATE"; }; then
+      mkdir -p "$RISKMAP_STATE/pg"
+    else
+      local real
+      real=/var/lib/riskmap/$(printf '%s' "$RISKMAP_STATE" | sha1sum | cut -c1-12)
+      mkdir -p "$real"
+      ln -sfn "$real" "$RISKMAP_STATE/pg"
+    fi
+  fi
+  local dir
+  dir=$(readlink -f "$RISKMAP_STATE/pg")
+  chown postgres: "$dir"
+  chmod 700 "$dir"
+  printf '%s\n' "$dir"
+}
+
+cluster_start() {
+  local dir
+  dir=$(cluster_dir)
+  export PGHOST="$dir/run" PGPORT="$RISKMAP_PGPORT" PGUSER=postgres PGDATABASE=$RISKMAP_DB
+  if [ ! -f "$dir/data/PG_VERSION" ]; then
+    say "creating a private PostgreSQL cluster in $dir/data"
+    runuser -u postgres -- mkdir -p "$dir/run"
+    runuser -u postgres -- "$PG_BIN/initdb" -D "$dir/data" -U postgres --auth=trust \
+      --encoding=UTF8 --locale=C.UTF-8 >/dev/null
+    cat >>"$dir/data/postgresql.conf" <<CONF
+# riskmap private cluster
+listen_addresses = '127.0.0.1'
+port = $RISKMAP_PGPORT
+unix_socket_directories = '$dir/run'
+shared_buffers = 512MB
+work_mem = 64MB
+max_connections = 100
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+wal_level = replica
+max_wal_senders = 4
+CONF
+  fi
+  runuser -u postgres -- mkdir -p "$dir/run"
+  if ! runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+    say "starting PostgreSQL on port $RISKMAP_PGPORT (socket $dir/run)"
+    runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/postgresql.log" -w -t 60 start >/dev/null
+  fi
+  if ! psql -d postgres -Atqc "select 1 from pg_database where datname = '$RISKMAP_DB'" | grep -q 1; then
+    psql -d postgres -qc "create database $RISKMAP_DB"
+  fi
+}
+
+cluster_stop() {
+  local dir
+  dir=$(readlink -f "$RISKMAP_STATE/pg" 2>/dev/null) || return 0
+  [ -f "$dir/data/PG_VERSION" ] || return 0
+  runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+# (Re)create the extension in the demo database and load the demo data.
+load_demo() {
+  local scale=${1:-1}
+  say "loading the Chongqing demo (scale $scale) into database $RISKMAP_DB"
+  psql -X -q -v ON_ERROR_STOP=1 -d "$RISKMAP_DB" \
+    -c "drop extension if exists riskmap cascade" \
+    -c "create extension riskmap cascade"
+  "$RISKMAP_ROOT/data/load_demo" --scale "$scale" -d "$RISKMAP_DB"
+}
