@@ -1,0 +1,827 @@
+/*
+ * rm_metric.c — ground geometry on lon/lat data (see rm_metric.h).
+ */
+#include "rm_metric.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <geodesic.h>
+#include <proj.h>
+
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
+
+#define RM_ERRLEN 512
+
+struct rm_geo
+{
+	GEOSContextHandle_t h;
+	PJ_CONTEXT *pj;
+	struct geod_geodesic geod;
+	GEOSWKBReader *reader;
+	GEOSWKBWriter *writer;
+	char err[RM_ERRLEN];
+};
+
+/* GEOS callbacks only copy the message; the caller decides what to do. */
+static void
+rm_geos_error_cb(const char *msg, void *userdata)
+{
+	rm_geo *geo = userdata;
+	snprintf(geo->err, sizeof geo->err, "GEOS: %s", msg ? msg : "unknown error");
+}
+
+static void
+rm_geos_notice_cb(const char *msg, void *userdata)
+{
+	(void) msg;
+	(void) userdata;
+}
+
+rm_geo *
+rm_geo_new(void)
+{
+	rm_geo *geo = calloc(1, sizeof *geo);
+
+	if (!geo)
+		return NULL;
+	geo->h = GEOS_init_r();
+	if (!geo->h)
+	{
+		free(geo);
+		return NULL;
+	}
+	GEOSContext_setErrorMessageHandler_r(geo->h, rm_geos_error_cb, geo);
+	GEOSContext_setNoticeMessageHandler_r(geo->h, rm_geos_notice_cb, geo);
+	geo->pj = proj_context_create();
+	if (!geo->pj)
+	{
+		GEOS_finish_r(geo->h);
+		free(geo);
+		return NULL;
+	}
+	proj_log_level(geo->pj, PJ_LOG_NONE);
+	geod_init(&geo->geod, 6378137.0, 1.0 / 298.257223563);
+	geo->reader = GEOSWKBReader_create_r(geo->h);
+	geo->writer = GEOSWKBWriter_create_r(geo->h);
+	if (!geo->reader || !geo->writer)
+	{
+		rm_geo_free(geo);
+		return NULL;
+	}
+	GEOSWKBWriter_setIncludeSRID_r(geo->h, geo->writer, 1);
+	GEOSWKBWriter_setOutputDimension_r(geo->h, geo->writer, 2);
+	return geo;
+}
+
+void
+rm_geo_free(rm_geo *geo)
+{
+	if (!geo)
+		return;
+	if (geo->reader)
+		GEOSWKBReader_destroy_r(geo->h, geo->reader);
+	if (geo->writer)
+		GEOSWKBWriter_destroy_r(geo->h, geo->writer);
+	if (geo->pj)
+		proj_context_destroy(geo->pj);
+	if (geo->h)
+		GEOS_finish_r(geo->h);
+	free(geo);
+}
+
+GEOSContextHandle_t
+rm_geo_geos(rm_geo *geo)
+{
+	return geo->h;
+}
+
+const char *
+rm_geo_error(const rm_geo *geo)
+{
+	return geo->err;
+}
+
+void
+rm_geo_clear_error(rm_geo *geo)
+{
+	geo->err[0] = '\0';
+}
+
+void
+rm_geo_set_error(rm_geo *geo, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(geo->err, sizeof geo->err, fmt, ap);
+	va_end(ap);
+}
+
+/* Sets a generic message when GEOS failed without saying why. */
+static void
+rm_geos_failed(rm_geo *geo, const char *what)
+{
+	if (!geo->err[0])
+		rm_geo_set_error(geo, "GEOS: %s failed", what);
+}
+
+int
+rm_circle_segments(double rel_tol)
+{
+	double		step;
+	int			n;
+
+	if (!(rel_tol > 0) || rel_tol >= 0.29)
+		return 8;
+	/* chord midpoint at r cos(pi/n): need 1 - cos(pi/n) <= rel_tol */
+	step = acos(1.0 - rel_tol);
+	n = (int) ceil(M_PI / step);
+	n = (n + 3) / 4 * 4;
+	if (n < 8)
+		n = 8;
+	if (n > 4096)
+		n = 4096;
+	return n;
+}
+
+double
+rm_geodesic_distance(rm_geo *geo, double lon1, double lat1, double lon2, double lat2)
+{
+	double		s12 = NAN;
+
+	geod_inverse(&geo->geod, lat1, lon1, lat2, lon2, &s12, NULL, NULL);
+	return s12;
+}
+
+void
+rm_geodesic_direct(rm_geo *geo, double lon, double lat, double az, double s,
+				   double *lon2, double *lat2)
+{
+	geod_gendirect(&geo->geod, lat, lon, az, GEOD_LONG_UNROLL, s,
+				   lat2, lon2, NULL, NULL, NULL, NULL, NULL, NULL);
+}
+
+static int
+lonlat_ok(double x, double y)
+{
+	return isfinite(x) && isfinite(y) && fabs(y) <= 90.0 && fabs(x) <= 540.0;
+}
+
+GEOSGeometry *
+rm_geodesic_circle(rm_geo *geo, double lon, double lat, double r, int nseg)
+{
+	GEOSContextHandle_t h = geo->h;
+	GEOSCoordSequence *cs;
+	GEOSGeometry *ring,
+			   *poly;
+
+	if (!lonlat_ok(lon, lat))
+	{
+		rm_geo_set_error(geo, "coordinate (%g %g) is not a longitude/latitude", lon, lat);
+		return NULL;
+	}
+	if (!(r > 0) || r > RM_MAX_RADIUS_M)
+	{
+		rm_geo_set_error(geo, "radius %g m is out of range (0, %g]", r, RM_MAX_RADIUS_M);
+		return NULL;
+	}
+	if (nseg < 8)
+		nseg = 8;
+	cs = GEOSCoordSeq_create_r(h, (unsigned) nseg + 1, 2);
+	if (!cs)
+	{
+		rm_geos_failed(geo, "CoordSeq_create");
+		return NULL;
+	}
+	for (int i = 0; i < nseg; i++)
+	{
+		/* azimuth clockwise from north; walk it backwards for a CCW ring */
+		double		az = 360.0 - 360.0 * i / nseg;
+		double		x,
+					y;
+
+		rm_geodesic_direct(geo, lon, lat, az, r, &x, &y);
+		GEOSCoordSeq_setXY_r(h, cs, (unsigned) i, x, y);
+		if (i == 0)
+			GEOSCoordSeq_setXY_r(h, cs, (unsigned) nseg, x, y);
+	}
+	ring = GEOSGeom_createLinearRing_r(h, cs);
+	if (!ring)
+	{
+		rm_geos_failed(geo, "createLinearRing");
+		return NULL;
+	}
+	poly = GEOSGeom_createPolygon_r(h, ring, NULL, 0);
+	if (!poly)
+	{
+		GEOSGeom_destroy_r(h, ring);
+		rm_geos_failed(geo, "createPolygon");
+		return NULL;
+	}
+	GEOSSetSRID_r(h, poly, 4326);
+	return poly;
+}
+
+/* ---------------------------------------------------------------------- */
+/* coordinate checks */
+
+static int
+check_cs(rm_geo *geo, const GEOSCoordSequence *cs)
+{
+	unsigned	n = 0;
+
+	if (!GEOSCoordSeq_getSize_r(geo->h, cs, &n))
+		return 0;
+	for (unsigned i = 0; i < n; i++)
+	{
+		double		x,
+					y;
+
+		if (!GEOSCoordSeq_getXY_r(geo->h, cs, i, &x, &y))
+			return 0;
+		if (!lonlat_ok(x, y))
+		{
+			rm_geo_set_error(geo, "coordinate (%g %g) is not a longitude/latitude", x, y);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+int
+rm_check_lonlat(rm_geo *geo, const GEOSGeometry *g)
+{
+	GEOSContextHandle_t h = geo->h;
+	int			t = GEOSGeomTypeId_r(h, g);
+
+	switch (t)
+	{
+		case GEOS_POINT:
+		case GEOS_LINESTRING:
+		case GEOS_LINEARRING:
+			{
+				const GEOSCoordSequence *cs;
+
+				if (GEOSisEmpty_r(h, g))
+					return 1;
+				cs = GEOSGeom_getCoordSeq_r(h, g);
+				if (!cs)
+				{
+					rm_geos_failed(geo, "getCoordSeq");
+					return 0;
+				}
+				if (!check_cs(geo, cs))
+				{
+					rm_geos_failed(geo, "coordinate check");
+					return 0;
+				}
+				return 1;
+			}
+		case GEOS_POLYGON:
+			{
+				int			nh;
+
+				if (GEOSisEmpty_r(h, g))
+					return 1;
+				if (!rm_check_lonlat(geo, GEOSGetExteriorRing_r(h, g)))
+					return 0;
+				nh = GEOSGetNumInteriorRings_r(h, g);
+				for (int i = 0; i < nh; i++)
+					if (!rm_check_lonlat(geo, GEOSGetInteriorRingN_r(h, g, i)))
+						return 0;
+				return 1;
+			}
+		case GEOS_MULTIPOINT:
+		case GEOS_MULTILINESTRING:
+		case GEOS_MULTIPOLYGON:
+		case GEOS_GEOMETRYCOLLECTION:
+			{
+				int			n = GEOSGetNumGeometries_r(h, g);
+
+				for (int i = 0; i < n; i++)
+					if (!rm_check_lonlat(geo, GEOSGetGeometryN_r(h, g, i)))
+						return 0;
+				return 1;
+			}
+		default:
+			rm_geos_failed(geo, "geometry type");
+			return 0;
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* polygonal parts, made valid */
+
+/* Appends the polygons of g (recursively) to *arr (clones). */
+static int
+collect_polygons(rm_geo *geo, const GEOSGeometry *g, GEOSGeometry ***arr, int *n, int *cap)
+{
+	GEOSContextHandle_t h = geo->h;
+	int			t = GEOSGeomTypeId_r(h, g);
+
+	if (t == GEOS_POLYGON)
+	{
+		GEOSGeometry *c;
+
+		if (GEOSisEmpty_r(h, g))
+			return 1;
+		if (*n == *cap)
+		{
+			int			nc = *cap ? *cap * 2 : 8;
+			GEOSGeometry **na = realloc(*arr, sizeof(GEOSGeometry *) * nc);
+
+			if (!na)
+			{
+				rm_geo_set_error(geo, "out of memory");
+				return 0;
+			}
+			*arr = na;
+			*cap = nc;
+		}
+		c = GEOSGeom_clone_r(h, g);
+		if (!c)
+		{
+			rm_geos_failed(geo, "clone");
+			return 0;
+		}
+		(*arr)[(*n)++] = c;
+		return 1;
+	}
+	if (t == GEOS_MULTIPOLYGON || t == GEOS_GEOMETRYCOLLECTION)
+	{
+		int			k = GEOSGetNumGeometries_r(h, g);
+
+		for (int i = 0; i < k; i++)
+			if (!collect_polygons(geo, GEOSGetGeometryN_r(h, g, i), arr, n, cap))
+				return 0;
+	}
+	return 1;
+}
+
+/* A MultiPolygon of the polygons of g (g is not consumed). */
+static GEOSGeometry *
+to_multipolygon(rm_geo *geo, const GEOSGeometry *g)
+{
+	GEOSContextHandle_t h = geo->h;
+	GEOSGeometry **arr = NULL;
+	GEOSGeometry *mp;
+	int			n = 0,
+				cap = 0;
+
+	if (!collect_polygons(geo, g, &arr, &n, &cap))
+	{
+		for (int i = 0; i < n; i++)
+			GEOSGeom_destroy_r(h, arr[i]);
+		free(arr);
+		return NULL;
+	}
+	mp = GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, arr, (unsigned) n);
+	if (!mp)
+	{
+		for (int i = 0; i < n; i++)
+			GEOSGeom_destroy_r(h, arr[i]);
+		rm_geos_failed(geo, "createCollection");
+	}
+	free(arr);
+	return mp;
+}
+
+GEOSGeometry *
+rm_polygonal_valid(rm_geo *geo, GEOSGeometry *g, int srid)
+{
+	GEOSContextHandle_t h = geo->h;
+	GEOSGeometry *mp;
+	char		valid;
+
+	if (!g)
+		return NULL;
+	mp = to_multipolygon(geo, g);
+	GEOSGeom_destroy_r(h, g);
+	if (!mp)
+		return NULL;
+	valid = GEOSisValid_r(h, mp);
+	if (valid == 2)
+	{
+		GEOSGeom_destroy_r(h, mp);
+		rm_geos_failed(geo, "isValid");
+		return NULL;
+	}
+	if (!valid)
+	{
+		GEOSGeometry *fixed;
+		GEOSMakeValidParams *p = GEOSMakeValidParams_create_r(h);
+
+		rm_geo_clear_error(geo);
+		if (!p)
+		{
+			GEOSGeom_destroy_r(h, mp);
+			rm_geos_failed(geo, "MakeValidParams_create");
+			return NULL;
+		}
+		GEOSMakeValidParams_setMethod_r(h, p, GEOS_MAKE_VALID_STRUCTURE);
+		GEOSMakeValidParams_setKeepCollapsed_r(h, p, 0);
+		fixed = GEOSMakeValidWithParams_r(h, mp, p);
+		GEOSMakeValidParams_destroy_r(h, p);
+		GEOSGeom_destroy_r(h, mp);
+		if (!fixed)
+		{
+			rm_geos_failed(geo, "MakeValid");
+			return NULL;
+		}
+		mp = to_multipolygon(geo, fixed);
+		GEOSGeom_destroy_r(h, fixed);
+		if (!mp)
+			return NULL;
+	}
+	GEOSSetSRID_r(h, mp, srid);
+	return mp;
+}
+
+/* ---------------------------------------------------------------------- */
+/* buffers */
+
+typedef struct
+{
+	PJ		   *pj;
+	PJ_DIRECTION dir;
+} xform_arg;
+
+static int
+xform_cb(double *x, double *y, void *userdata)
+{
+	xform_arg  *a = userdata;
+	PJ_COORD	c;
+
+	if (a->dir == PJ_FWD)
+	{
+		c = proj_coord(proj_torad(*x), proj_torad(*y), 0, 0);
+		c = proj_trans(a->pj, PJ_FWD, c);
+		if (!isfinite(c.xy.x) || !isfinite(c.xy.y))
+			return 0;
+		*x = c.xy.x;
+		*y = c.xy.y;
+	}
+	else
+	{
+		c = proj_coord(*x, *y, 0, 0);
+		c = proj_trans(a->pj, PJ_INV, c);
+		if (!isfinite(c.lp.lam) || !isfinite(c.lp.phi))
+			return 0;
+		*x = proj_todeg(c.lp.lam);
+		*y = proj_todeg(c.lp.phi);
+	}
+	return 1;
+}
+
+/* Buffer of a non-point geometry in an azimuthal equidistant projection
+ * centred on its envelope. */
+static GEOSGeometry *
+buffer_aeqd(rm_geo *geo, const GEOSGeometry *g, double r, int nseg)
+{
+	GEOSContextHandle_t h = geo->h;
+	double		xmin,
+				ymin,
+				xmax,
+				ymax,
+				lon0,
+				lat0,
+				dens;
+	char		def[160];
+	PJ		   *pj;
+	xform_arg	a;
+	GEOSGeometry *dg = NULL,
+			   *pg = NULL,
+			   *bg = NULL,
+			   *out = NULL;
+
+	if (!GEOSGeom_getExtent_r(h, g, &xmin, &ymin, &xmax, &ymax))
+	{
+		rm_geos_failed(geo, "getExtent");
+		return NULL;
+	}
+	lon0 = (xmin + xmax) / 2;
+	lat0 = (ymin + ymax) / 2;
+	snprintf(def, sizeof def, "+proj=aeqd +lat_0=%.12f +lon_0=%.12f +ellps=WGS84 +units=m +no_defs",
+			 lat0, lon0);
+	pj = proj_create(geo->pj, def);
+	if (!pj)
+	{
+		rm_geo_set_error(geo, "PROJ: cannot create %s", def);
+		return NULL;
+	}
+	/* Edges are straight in lon/lat; split long ones so that they stay
+	 * (nearly) straight after projection: at most ~1/8 of the radius, in
+	 * degrees of latitude, and never more than 0.05 degrees. */
+	dens = fmin(0.05, fmax(r / 8.0 / 111000.0, 1e-4));
+	dg = GEOSDensify_r(h, g, dens);
+	if (!dg)
+	{
+		rm_geos_failed(geo, "Densify");
+		goto done;
+	}
+	a.pj = pj;
+	a.dir = PJ_FWD;
+	pg = GEOSGeom_transformXY_r(h, dg, xform_cb, &a);
+	if (!pg)
+	{
+		rm_geos_failed(geo, "projection to aeqd");
+		goto done;
+	}
+	bg = GEOSBufferWithStyle_r(h, pg, r, nseg / 4, GEOSBUF_CAP_ROUND, GEOSBUF_JOIN_ROUND, 5.0);
+	if (!bg)
+	{
+		rm_geos_failed(geo, "Buffer");
+		goto done;
+	}
+	a.dir = PJ_INV;
+	out = GEOSGeom_transformXY_r(h, bg, xform_cb, &a);
+	if (!out)
+		rm_geos_failed(geo, "projection from aeqd");
+done:
+	if (dg)
+		GEOSGeom_destroy_r(h, dg);
+	if (pg)
+		GEOSGeom_destroy_r(h, pg);
+	if (bg)
+		GEOSGeom_destroy_r(h, bg);
+	proj_destroy(pj);
+	return out;
+}
+
+/* Collects the pieces of the buffer of g into parts[]. */
+static int
+buffer_parts(rm_geo *geo, const GEOSGeometry *g, double r, int nseg,
+			 GEOSGeometry ***parts, int *n, int *cap)
+{
+	GEOSContextHandle_t h = geo->h;
+	int			t = GEOSGeomTypeId_r(h, g);
+	GEOSGeometry *piece = NULL;
+
+	if (GEOSisEmpty_r(h, g))
+		return 1;
+	if (t == GEOS_MULTIPOINT || t == GEOS_GEOMETRYCOLLECTION ||
+		t == GEOS_MULTILINESTRING || t == GEOS_MULTIPOLYGON)
+	{
+		int			k = GEOSGetNumGeometries_r(h, g);
+
+		for (int i = 0; i < k; i++)
+			if (!buffer_parts(geo, GEOSGetGeometryN_r(h, g, i), r, nseg, parts, n, cap))
+				return 0;
+		return 1;
+	}
+	if (t == GEOS_POINT)
+	{
+		double		x,
+					y;
+
+		if (!GEOSGeomGetX_r(h, g, &x) || !GEOSGeomGetY_r(h, g, &y))
+		{
+			rm_geos_failed(geo, "GetX");
+			return 0;
+		}
+		piece = rm_geodesic_circle(geo, x, y, r, nseg);
+	}
+	else if (t == GEOS_LINESTRING || t == GEOS_LINEARRING || t == GEOS_POLYGON)
+	{
+		if (t == GEOS_POLYGON)
+		{
+			GEOSGeometry *v = rm_polygonal_valid(geo, GEOSGeom_clone_r(h, g), 4326);
+
+			if (!v)
+			{
+				rm_geos_failed(geo, "make valid");
+				return 0;
+			}
+			if (GEOSisEmpty_r(h, v))
+			{
+				GEOSGeom_destroy_r(h, v);
+				return 1;
+			}
+			piece = buffer_aeqd(geo, v, r, nseg);
+			GEOSGeom_destroy_r(h, v);
+		}
+		else
+			piece = buffer_aeqd(geo, g, r, nseg);
+	}
+	else
+	{
+		rm_geo_set_error(geo, "unsupported geometry type %d", t);
+		return 0;
+	}
+	if (!piece)
+		return 0;
+	if (*n == *cap)
+	{
+		int			nc = *cap ? *cap * 2 : 8;
+		GEOSGeometry **na = realloc(*parts, sizeof(GEOSGeometry *) * nc);
+
+		if (!na)
+		{
+			GEOSGeom_destroy_r(h, piece);
+			rm_geo_set_error(geo, "out of memory");
+			return 0;
+		}
+		*parts = na;
+		*cap = nc;
+	}
+	(*parts)[(*n)++] = piece;
+	return 1;
+}
+
+GEOSGeometry *
+rm_ground_buffer(rm_geo *geo, const GEOSGeometry *g, double r, int nseg)
+{
+	GEOSContextHandle_t h = geo->h;
+	GEOSGeometry **parts = NULL;
+	GEOSGeometry *coll,
+			   *u;
+	int			n = 0,
+				cap = 0;
+
+	rm_geo_clear_error(geo);
+	if (!g)
+	{
+		rm_geo_set_error(geo, "no geometry");
+		return NULL;
+	}
+	if (!isfinite(r) || r < 0 || r > RM_MAX_RADIUS_M)
+	{
+		rm_geo_set_error(geo, "radius %g m is out of range [0, %g]", r, RM_MAX_RADIUS_M);
+		return NULL;
+	}
+	if (!rm_check_lonlat(geo, g))
+		return NULL;
+	if (r == 0)
+	{
+		GEOSGeometry *c = GEOSGeom_clone_r(h, g);
+
+		if (!c)
+		{
+			rm_geos_failed(geo, "clone");
+			return NULL;
+		}
+		return rm_polygonal_valid(geo, c, 4326);
+	}
+	if (!buffer_parts(geo, g, r, nseg, &parts, &n, &cap))
+	{
+		for (int i = 0; i < n; i++)
+			GEOSGeom_destroy_r(h, parts[i]);
+		free(parts);
+		rm_geos_failed(geo, "buffer");
+		return NULL;
+	}
+	if (n == 1)
+	{
+		u = parts[0];
+		free(parts);
+		return rm_polygonal_valid(geo, u, 4326);
+	}
+	coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts, (unsigned) n);
+	if (!coll)
+	{
+		for (int i = 0; i < n; i++)
+			GEOSGeom_destroy_r(h, parts[i]);
+		free(parts);
+		rm_geos_failed(geo, "createCollection");
+		return NULL;
+	}
+	free(parts);
+	u = GEOSUnaryUnion_r(h, coll);
+	GEOSGeom_destroy_r(h, coll);
+	if (!u)
+	{
+		rm_geos_failed(geo, "UnaryUnion");
+		return NULL;
+	}
+	return rm_polygonal_valid(geo, u, 4326);
+}
+
+/* ---------------------------------------------------------------------- */
+/* areas */
+
+static int
+ring_area(rm_geo *geo, const GEOSGeometry *ring, double *area)
+{
+	GEOSContextHandle_t h = geo->h;
+	const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(h, ring);
+	unsigned	n = 0;
+	struct geod_polygon p;
+	double		A = 0,
+				P = 0;
+
+	if (!cs || !GEOSCoordSeq_getSize_r(h, cs, &n))
+		return 0;
+	if (n < 4)
+	{
+		*area = 0;
+		return 1;
+	}
+	geod_polygon_init(&p, 0);
+	for (unsigned i = 0; i + 1 < n; i++)	/* the closing vertex repeats the first */
+	{
+		double		x,
+					y;
+
+		GEOSCoordSeq_getXY_r(h, cs, i, &x, &y);
+		if (!lonlat_ok(x, y))
+		{
+			rm_geo_set_error(geo, "coordinate (%g %g) is not a longitude/latitude", x, y);
+			return 0;
+		}
+		geod_polygon_addpoint(&geo->geod, &p, y, x);
+	}
+	geod_polygon_compute(&geo->geod, &p, 0, 1, &A, &P);
+	*area = fabs(A);
+	return 1;
+}
+
+double
+rm_ground_area(rm_geo *geo, const GEOSGeometry *g)
+{
+	GEOSContextHandle_t h = geo->h;
+	int			t = GEOSGeomTypeId_r(h, g);
+
+	if (t == GEOS_POLYGON)
+	{
+		double		a,
+					total;
+		int			nh;
+
+		if (GEOSisEmpty_r(h, g))
+			return 0;
+		if (!ring_area(geo, GEOSGetExteriorRing_r(h, g), &total))
+			return NAN;
+		nh = GEOSGetNumInteriorRings_r(h, g);
+		for (int i = 0; i < nh; i++)
+		{
+			if (!ring_area(geo, GEOSGetInteriorRingN_r(h, g, i), &a))
+				return NAN;
+			total -= a;
+		}
+		return total;
+	}
+	if (t == GEOS_MULTIPOLYGON || t == GEOS_GEOMETRYCOLLECTION)
+	{
+		double		total = 0;
+		int			k = GEOSGetNumGeometries_r(h, g);
+
+		for (int i = 0; i < k; i++)
+		{
+			double		a = rm_ground_area(geo, GEOSGetGeometryN_r(h, g, i));
+
+			if (isnan(a))
+				return NAN;
+			total += a;
+		}
+		return total;
+	}
+	if (t < 0)
+	{
+		rm_geos_failed(geo, "GeomTypeId");
+		return NAN;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* WKB */
+
+GEOSGeometry *
+rm_wkb_read(rm_geo *geo, const unsigned char *wkb, size_t len)
+{
+	GEOSGeometry *g;
+
+	rm_geo_clear_error(geo);
+	if (!wkb || len == 0)
+	{
+		rm_geo_set_error(geo, "empty WKB");
+		return NULL;
+	}
+	g = GEOSWKBReader_read_r(geo->h, geo->reader, wkb, len);
+	if (!g)
+		rm_geos_failed(geo, "WKB read");
+	return g;
+}
+
+unsigned char *
+rm_wkb_write(rm_geo *geo, const GEOSGeometry *g, size_t *len)
+{
+	unsigned char *buf = GEOSWKBWriter_write_r(geo->h, geo->writer, g, len);
+
+	if (!buf)
+		rm_geos_failed(geo, "WKB write");
+	return buf;
+}
+
+void
+rm_wkb_free(rm_geo *geo, unsigned char *buf)
+{
+	if (buf)
+		GEOSFree_r(geo->h, buf);
+}
