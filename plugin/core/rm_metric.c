@@ -490,8 +490,7 @@ buffer_aeqd(rm_geo *geo, const GEOSGeometry *g, double r, int nseg)
 				xmax,
 				ymax,
 				lon0,
-				lat0,
-				dens;
+				lat0;
 	char		def[160];
 	PJ		   *pj;
 	xform_arg	a;
@@ -515,14 +514,17 @@ buffer_aeqd(rm_geo *geo, const GEOSGeometry *g, double r, int nseg)
 		rm_geo_set_error(geo, "PROJ: cannot create %s", def);
 		return NULL;
 	}
-	/* Edges are straight in lon/lat; split long ones so that they stay
-	 * (nearly) straight after projection: at most ~1/8 of the radius, in
-	 * degrees of latitude, and never more than 0.05 degrees. */
-	dens = fmin(0.05, fmax(r / 8.0 / 111000.0, 1e-4));
-	dg = GEOSDensify_r(h, g, dens);
+	/*
+	 * Edges are geodesics, as for PostGIS geography: an edge through the
+	 * centre of an azimuthal equidistant projection is a straight line there,
+	 * and one off the centre is straight to within L d^2 / R^2, so the
+	 * vertices are projected as they are (no densification in lon/lat, which
+	 * would bend the edges to rhumb-like lon/lat lines).
+	 */
+	dg = GEOSGeom_clone_r(h, g);
 	if (!dg)
 	{
-		rm_geos_failed(geo, "Densify");
+		rm_geos_failed(geo, "clone");
 		goto done;
 	}
 	a.pj = pj;
