@@ -2,7 +2,7 @@
  * rm_coverage.c — coverage gaps (see rm_coverage.h and docs/geo.md).
  *
  * Per call: every zone is buffered once (geodesic circles for points, a local
- * aeqd projection for lines/polygons) and put in an STRtree; shelters and
+ * transverse Mercator for lines/polygons) and put in an STRtree; shelters and
  * population centroids go into STRtrees of points. Per selected district:
  * candidate zones come from the tree, are kept whole when the prepared
  * district contains them properly and intersected with it otherwise, and are
@@ -18,6 +18,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* RM_COV_PROFILE: per-phase CPU times on stderr (development only) */
+#ifdef RM_COV_PROFILE
+#include <time.h>
+static double prof_t[16];
+static double now_s(void){struct timespec t; clock_gettime(CLOCK_PROCESS_CPUTIME_ID,&t); return t.tv_sec+t.tv_nsec*1e-9;}
+#define PROF_START double _pt = now_s()
+#define PROF(i) do { double _n = now_s(); prof_t[i] += _n - _pt; _pt = _n; } while (0)
+#else
+#define PROF_START do { } while (0)
+#define PROF(i) do { } while (0)
+#endif
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
 #endif
@@ -469,15 +480,327 @@ union_parts(cov_state *st, GEOSGeometry **parts, size_t n)
 	return u;
 }
 
+
+/* ---------------------------------------------------------------------- */
+/* clustered union */
+
+static size_t
+uf_find(size_t *parent, size_t x)
+{
+	while (parent[x] != x)
+	{
+		parent[x] = parent[parent[x]];
+		x = parent[x];
+	}
+	return x;
+}
+
+typedef struct
+{
+	GEOSGeometry **v;
+	size_t		n,
+				cap;
+} geomvec;
+
+static int
+gv_push(geomvec *a, GEOSGeometry *g)
+{
+	if (a->n == a->cap)
+	{
+		size_t		nc = a->cap ? a->cap * 2 : 16;
+		GEOSGeometry **nv = realloc(a->v, nc * sizeof *nv);
+
+		if (!nv)
+			return 0;
+		a->v = nv;
+		a->cap = nc;
+	}
+	a->v[a->n++] = g;
+	return 1;
+}
+
+static void
+gv_free(cov_state *st, geomvec *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		GEOSGeom_destroy_r(st->h, a->v[i]);
+	free(a->v);
+	memset(a, 0, sizeof *a);
+}
+
+/* Moves the polygons of g (consumed) into out. */
+static int
+gv_take_polygons(cov_state *st, geomvec *out, GEOSGeometry *g)
+{
+	int			t = GEOSGeomTypeId_r(st->h, g);
+
+	if (t == GEOS_POLYGON)
+	{
+		if (GEOSisEmpty_r(st->h, g))
+		{
+			GEOSGeom_destroy_r(st->h, g);
+			return 1;
+		}
+		if (!gv_push(out, g))
+		{
+			GEOSGeom_destroy_r(st->h, g);
+			return 0;
+		}
+		return 1;
+	}
+	{
+		int			k = GEOSGetNumGeometries_r(st->h, g);
+		int			ok = 1;
+
+		for (int i = 0; i < k && ok; i++)
+		{
+			const GEOSGeometry *p = GEOSGetGeometryN_r(st->h, g, i);
+			int			pt = GEOSGeomTypeId_r(st->h, p);
+
+			if (pt == GEOS_POLYGON || pt == GEOS_MULTIPOLYGON || pt == GEOS_GEOMETRYCOLLECTION)
+			{
+				GEOSGeometry *c = GEOSGeom_clone_r(st->h, p);
+
+				ok = c && gv_take_polygons(st, out, c);
+			}
+		}
+		GEOSGeom_destroy_r(st->h, g);
+		return ok;
+	}
+}
+
+/* A MultiPolygon of the polygons in a (emptied). */
+static GEOSGeometry *
+gv_to_multipolygon(cov_state *st, geomvec *a)
+{
+	GEOSGeometry *mp = GEOSGeom_createCollection_r(st->h, GEOS_MULTIPOLYGON, a->v, (unsigned) a->n);
+
+	if (!mp)
+	{
+		gv_free(st, a);
+		return NULL;
+	}
+	free(a->v);
+	memset(a, 0, sizeof *a);
+	GEOSSetSRID_r(st->h, mp, 4326);
+	return mp;
+}
+
+/*
+ * The union of n polygonal geometries g[i] (borrowed) with envelopes env[4i],
+ * as a MultiPolygon. Geometries that meet no other are taken as they are;
+ * each group of geometries that meet (transitively) is merged with one
+ * cascaded GEOSUnaryUnion. Most impact zones and shelter circles of a city
+ * are isolated or in small groups, and a cascaded union of disjoint polygons
+ * is almost as costly as of overlapping ones.
+ */
+static GEOSGeometry *
+union_clustered(cov_state *st, const GEOSGeometry *const *g, const double *env, size_t n)
+{
+	GEOSContextHandle_t h = st->h;
+	size_t	   *parent = NULL,
+			   *order = NULL;
+	GEOSSTRtree *tree = NULL;
+	idxvec		cand = {0};
+	geomvec		out = {0};
+	GEOSGeometry *res = NULL;
+
+	if (n == 0)
+		return gv_to_multipolygon(st, &out);
+	parent = malloc(n * sizeof *parent);
+	order = malloc(n * sizeof *order);
+	tree = GEOSSTRtree_create_r(h, 10);
+	if (!parent || !order || !tree)
+	{
+		oom(st);
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++)
+	{
+		parent[i] = i;
+		GEOSSTRtree_insert_r(h, tree, g[i], (void *) (uintptr_t) (i + 1));
+	}
+	for (size_t i = 0; i < n; i++)
+	{
+		if (query_tree(st, tree, &env[4 * i], &cand) != RM_OK)
+			goto done;
+		for (size_t k = 0; k < cand.n; k++)
+		{
+			size_t		j = cand.v[k];
+			size_t		ri,
+						rj;
+			char		r;
+
+			if (j <= i)
+				continue;
+			ri = uf_find(parent, i);
+			rj = uf_find(parent, j);
+			if (ri == rj)
+				continue;
+			r = GEOSIntersects_r(h, g[i], g[j]);
+			if (r == 2)
+			{
+				geos_fail(st, "Intersects");
+				goto done;
+			}
+			if (r)
+				parent[ri > rj ? ri : rj] = ri < rj ? ri : rj;
+		}
+	}
+	/* members of each group, by root */
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	for (size_t i = 0; i < n; i++)
+		parent[i] = uf_find(parent, i);
+	{
+		/* counting sort by root */
+		size_t	   *start = calloc(n + 1, sizeof *start);
+		size_t	   *sorted = malloc(n * sizeof *sorted);
+
+		if (!start || !sorted)
+		{
+			free(start);
+			free(sorted);
+			oom(st);
+			goto done;
+		}
+		for (size_t i = 0; i < n; i++)
+			start[parent[i] + 1]++;
+		for (size_t i = 0; i < n; i++)
+			start[i + 1] += start[i];
+		for (size_t i = 0; i < n; i++)
+			sorted[start[parent[i]]++] = i;
+		/* start[r] is now the end of group r; walk the groups in order */
+		for (size_t b = 0; b < n;)
+		{
+			size_t		root = parent[sorted[b]],
+						e = b;
+			GEOSGeometry *u;
+
+			while (e < n && parent[sorted[e]] == root)
+				e++;
+			if ((b & 15) == 0 && st->in->interrupted && st->in->interrupted(st->in->interrupt_arg))
+			{
+				rm_geo_set_error(st->geo, "interrupted");
+				free(start);
+				free(sorted);
+				goto done;
+			}
+			if (e - b == 1)
+				u = GEOSGeom_clone_r(h, g[sorted[b]]);
+			else
+			{
+				GEOSGeometry **parts = malloc((e - b) * sizeof *parts);
+				size_t		np = 0;
+
+				if (!parts)
+				{
+					free(start);
+					free(sorted);
+					oom(st);
+					goto done;
+				}
+				for (size_t k = b; k < e; k++)
+				{
+					GEOSGeometry *c = GEOSGeom_clone_r(h, g[sorted[k]]);
+
+					if (!c)
+						break;
+					parts[np++] = c;
+				}
+				u = np == e - b ? union_parts(st, parts, np) : NULL;
+				if (np != e - b)
+					for (size_t k = 0; k < np; k++)
+						GEOSGeom_destroy_r(h, parts[k]);
+				free(parts);
+			}
+			if (!u || !gv_take_polygons(st, &out, u))
+			{
+				free(start);
+				free(sorted);
+				geos_fail(st, "union");
+				goto done;
+			}
+			b = e;
+		}
+		free(start);
+		free(sorted);
+	}
+	res = gv_to_multipolygon(st, &out);
+	if (!res)
+		geos_fail(st, "createCollection");
+done:
+	gv_free(st, &out);
+	if (tree)
+		GEOSSTRtree_destroy_r(h, tree);
+	free(cand.v);
+	free(parent);
+	free(order);
+	return res;
+}
+
+/* mp (consumed, disjoint parts) clipped to district d: parts inside are
+ * kept whole, the others are intersected with it in one overlay. */
+static GEOSGeometry *
+clip_to_district(cov_state *st, GEOSGeometry *mp, size_t d)
+{
+	GEOSContextHandle_t h = st->h;
+	int			k = GEOSGetNumGeometries_r(h, mp);
+	geomvec		out = {0},
+				cross = {0};
+	GEOSGeometry *res;
+
+	for (int i = 0; i < k; i++)
+	{
+		const GEOSGeometry *p = GEOSGetGeometryN_r(h, mp, i);
+		char		r = GEOSPreparedContainsProperly_r(h, st->dprep[d], p);
+		GEOSGeometry *c;
+
+		if (r == 2)
+			goto fail;
+		c = GEOSGeom_clone_r(h, p);
+		if (!c || !gv_push(r ? &out : &cross, c))
+		{
+			if (c)
+				GEOSGeom_destroy_r(h, c);
+			goto fail;
+		}
+	}
+	if (cross.n > 0)
+	{
+		GEOSGeometry *cm = gv_to_multipolygon(st, &cross);
+		GEOSGeometry *x;
+
+		if (!cm)
+			goto fail;
+		x = GEOSIntersection_r(h, cm, st->dgeom[d]);
+		GEOSGeom_destroy_r(h, cm);
+		if (!x || !gv_take_polygons(st, &out, x))
+			goto fail;
+	}
+	GEOSGeom_destroy_r(h, mp);
+	res = gv_to_multipolygon(st, &out);
+	if (!res)
+		geos_fail(st, "createCollection");
+	return res;
+fail:
+	GEOSGeom_destroy_r(h, mp);
+	gv_free(st, &out);
+	gv_free(st, &cross);
+	geos_fail(st, "Intersection with the district");
+	return NULL;
+}
+
 /* Drops polygons below RM_SLIVER_M2; takes mp, returns a new MultiPolygon. */
 static GEOSGeometry *
-drop_slivers(cov_state *st, GEOSGeometry *mp)
+drop_slivers(cov_state *st, GEOSGeometry *mp, double *total)
 {
 	int			k = GEOSGetNumGeometries_r(st->h, mp);
 	GEOSGeometry **keep;
 	size_t		nk = 0;
 	GEOSGeometry *out;
 
+	*total = 0;
 	keep = malloc((k > 0 ? k : 1) * sizeof *keep);
 	if (!keep)
 	{
@@ -496,6 +819,7 @@ drop_slivers(cov_state *st, GEOSGeometry *mp)
 			if (!c)
 				break;
 			keep[nk++] = c;
+			*total += a;
 		}
 	}
 	GEOSGeom_destroy_r(st->h, mp);
@@ -522,6 +846,7 @@ typedef struct
 	const GEOSPreparedGeometry *gprep;
 	int64_t    *ids;
 	unsigned char *wkb;
+	double		area;
 } dist_work;
 
 static void
@@ -582,61 +907,58 @@ district_gap(cov_state *st, size_t d, dist_work *w)
 				dlat;
 	int			rc;
 
+	PROF_START;
 	/* 1. the zones within the district */
 	if ((rc = query_tree(st, st->ztree, &st->denv[4 * d], &w->cand)) != RM_OK)
 		return rc;
 	if (w->cand.n == 0)
 		return RM_OK;
-	w->parts = calloc(w->cand.n, sizeof *w->parts);
-	if (!w->parts)
-		return oom(st);
 	for (size_t k = 0; k < w->cand.n; k++)
 	{
 		size_t		i = w->cand.v[k];
-		const GEOSGeometry *z = st->zone[i];
-		GEOSGeometry *piece;
 		char		r;
 
 		if ((k & 15) == 15)
 			CHECK_INTERRUPT(st);
-		r = GEOSPreparedIntersects_r(h, dp, z);
+		r = GEOSPreparedIntersects_r(h, dp, st->zone[i]);
 		if (r == 2)
 			return geos_fail(st, "PreparedIntersects");
-		if (!r)
-			continue;
-		r = GEOSPreparedContainsProperly_r(h, dp, z);
-		if (r == 2)
-			return geos_fail(st, "PreparedContainsProperly");
-		if (r)
-			piece = GEOSGeom_clone_r(h, z);
-		else
-		{
-			GEOSGeometry *x = GEOSIntersection_r(h, z, st->dgeom[d]);
-
-			if (!x)
-				return geos_fail(st, "Intersection");
-			piece = rm_polygonal_valid(st->geo, x, 4326);
-			if (piece && GEOSisEmpty_r(h, piece))
-			{
-				GEOSGeom_destroy_r(h, piece);
-				continue;		/* touches the border only */
-			}
-		}
-		if (!piece)
-			return geos_fail(st, "clip");
-		w->parts[w->n++] = piece;
-		if (!idx_push(&w->used, i))
+		if (r && !idx_push(&w->used, i))
 			return oom(st);
 	}
-	if (w->n == 0)
+	if (w->used.n == 0)
 		return RM_OK;
 	CHECK_INTERRUPT(st);
-	w->zu = union_parts(st, w->parts, w->n);
-	free(w->parts);
-	w->parts = NULL;
-	w->n = 0;
+	PROF(0);
+	/* the union of the zones (clustered), clipped to the district */
+	{
+		const GEOSGeometry **zs = malloc(w->used.n * sizeof *zs);
+		double	   *ev = malloc(w->used.n * 4 * sizeof *ev);
+
+		if (!zs || !ev)
+		{
+			free(zs);
+			free(ev);
+			return oom(st);
+		}
+		for (size_t k = 0; k < w->used.n; k++)
+		{
+			zs[k] = st->zone[w->used.v[k]];
+			memcpy(&ev[4 * k], &st->zenv[4 * w->used.v[k]], 4 * sizeof *ev);
+		}
+		w->zu = union_clustered(st, zs, ev, w->used.n);
+		free(zs);
+		free(ev);
+	}
 	if (!w->zu)
-		return geos_fail(st, "UnaryUnion of zones");
+		return rm_geo_error(st->geo)[0] && strcmp(rm_geo_error(st->geo), "interrupted") == 0 ?
+			RM_EINTERRUPTED : geos_fail(st, "union of zones");
+	PROF(1);
+	CHECK_INTERRUPT(st);
+	w->zu = clip_to_district(st, w->zu, d);
+	if (!w->zu)
+		return geos_fail(st, "clip");
+	PROF(2);
 	if (GEOSisEmpty_r(h, w->zu))
 		return RM_OK;
 	if (!GEOSGeom_getExtent_r(h, w->zu, &ze[0], &ze[1], &ze[2], &ze[3]))
@@ -699,8 +1021,8 @@ district_gap(cov_state *st, size_t d, dist_work *w)
 			else
 			{
 				clip = GEOSClipByRect_r(h, st->scircle[j], ze[0] - mx, ze[1] - my, ze[2] + mx, ze[3] + my);
-				if (clip)
-					clip = rm_polygonal_valid(st->geo, clip, 4326);
+				if (clip)		/* a rectangle clip of a convex polygon is valid */
+					clip = rm_polygonal(st->geo, clip, 4326);
 			}
 			if (!clip)
 				return geos_fail(st, "ClipByRect");
@@ -718,14 +1040,25 @@ district_gap(cov_state *st, size_t d, dist_work *w)
 		w->zprep = NULL;
 	}
 	CHECK_INTERRUPT(st);
+	PROF(13);
 	if (w->n > 0)
 	{
-		w->cover = union_parts(st, w->parts, w->n);
-		free(w->parts);
-		w->parts = NULL;
-		w->n = 0;
+		double	   *ev = malloc(w->n * 4 * sizeof *ev);
+
+		if (!ev)
+			return oom(st);
+		for (size_t k = 0; k < w->n; k++)
+			if (!GEOSGeom_getExtent_r(h, w->parts[k], &ev[4 * k], &ev[4 * k + 1], &ev[4 * k + 2], &ev[4 * k + 3]))
+			{
+				free(ev);
+				return geos_fail(st, "getExtent");
+			}
+		w->cover = union_clustered(st, (const GEOSGeometry *const *) w->parts, ev, w->n);
+		free(ev);
+		PROF(3);
 		if (!w->cover)
-			return geos_fail(st, "UnaryUnion of shelter reach");
+			return strcmp(rm_geo_error(st->geo), "interrupted") == 0 ?
+				RM_EINTERRUPTED : geos_fail(st, "union of shelter reach");
 		CHECK_INTERRUPT(st);
 		w->gap = GEOSDifference_r(h, w->zu, w->cover);
 		if (!w->gap)
@@ -736,15 +1069,18 @@ district_gap(cov_state *st, size_t d, dist_work *w)
 		w->gap = w->zu;
 		w->zu = NULL;
 	}
-	w->gap = rm_polygonal_valid(st->geo, w->gap, 4326);
+	PROF(4);
+	w->gap = rm_polygonal(st->geo, w->gap, 4326);
 	if (!w->gap)
-		return geos_fail(st, "gap make valid");
-	w->gap = drop_slivers(st, w->gap);
+		return geos_fail(st, "gap polygons");
+	PROF(5);
+	w->gap = drop_slivers(st, w->gap, &w->area);
 	if (!w->gap)
 		return geos_fail(st, "gap slivers");
 	if (GEOSisEmpty_r(h, w->gap))
 		return RM_OK;
 	CHECK_INTERRUPT(st);
+	PROF(6);
 
 	/* 3. measures */
 	{
@@ -754,7 +1090,7 @@ district_gap(cov_state *st, size_t d, dist_work *w)
 
 		memset(&g, 0, sizeof g);
 		g.district = d;
-		g.area_m2 = rm_ground_area(st->geo, w->gap);
+		g.area_m2 = w->area;
 		if (isnan(g.area_m2))
 			return geos_fail(st, "area");
 		w->gprep = GEOSPrepare_r(h, w->gap);
@@ -763,6 +1099,7 @@ district_gap(cov_state *st, size_t d, dist_work *w)
 		if (!GEOSGeom_getExtent_r(h, w->gap, &ge[0], &ge[1], &ge[2], &ge[3]))
 			return geos_fail(st, "getExtent");
 
+		PROF(7);
 		/* people: centroids covered by the gap, border cells counted once */
 		if (in->n_cells > 0)
 		{
@@ -788,6 +1125,7 @@ district_gap(cov_state *st, size_t d, dist_work *w)
 			}
 		}
 
+		PROF(8);
 		/* sources whose zone meets the gap */
 		w->ids = malloc((w->used.n ? w->used.n : 1) * sizeof *w->ids);
 		if (!w->ids)
@@ -824,6 +1162,7 @@ district_gap(cov_state *st, size_t d, dist_work *w)
 			g.wkb = w->wkb;
 			g.wkb_len = len;
 		}
+		PROF(9);
 		g.source_ids = w->ids;
 		g.n_source_ids = nid;
 		if (!push_gap(st, &g))
@@ -854,10 +1193,22 @@ rm_coverage_gaps(rm_geo *geo, const rm_cov_input *in, rm_cov_result *out)
 		rm_geo_set_error(geo, "reach %g m is out of range [0, %g]", in->reach_m, RM_MAX_RADIUS_M);
 		return RM_EINPUT;
 	}
-	if ((rc = load_districts(&st)) != RM_OK ||
-		(rc = load_zones(&st)) != RM_OK ||
-		(rc = load_points(&st)) != RM_OK)
-		goto fail;
+#ifdef RM_COV_PROFILE
+	memset(prof_t, 0, sizeof prof_t);
+#endif
+	{
+		PROF_START;
+
+		if ((rc = load_districts(&st)) != RM_OK)
+			goto fail;
+		PROF(10);
+		if ((rc = load_zones(&st)) != RM_OK)
+			goto fail;
+		PROF(11);
+		if ((rc = load_points(&st)) != RM_OK)
+			goto fail;
+		PROF(12);
+	}
 	for (size_t d = 0; d < in->n_districts; d++)
 	{
 		dist_work	w;
@@ -876,6 +1227,12 @@ rm_coverage_gaps(rm_geo *geo, const rm_cov_input *in, rm_cov_result *out)
 		if (rc != RM_OK)
 			goto fail;
 	}
+#ifdef RM_COV_PROFILE
+	fprintf(stderr, "PROF");
+	for (int i = 0; i < 14; i++)
+		fprintf(stderr, " %d:%.1f", i, prof_t[i] * 1000);
+	fprintf(stderr, "\n");
+#endif
 	*out = st.res;
 	st.res.gaps = NULL;
 	st.res.n_gaps = 0;

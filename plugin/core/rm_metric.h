@@ -1,6 +1,6 @@
 /*
  * rm_metric.h — ground (metric) geometry on lon/lat data: geodesic circles,
- * buffers in a local azimuthal equidistant projection, ellipsoidal areas.
+ * buffers in a local transverse Mercator projection, ellipsoidal areas.
  *
  * Plain C core: no postgres.h. Geometries are GEOS geometries in EPSG:4326
  * (x = longitude, y = latitude, degrees). Every distance is metres on the
@@ -11,11 +11,15 @@
  *  - a point's buffer is a polygon whose vertices lie exactly (geodesically)
  *    at the radius; with RM_CIRCLE_SEGMENTS vertices the chord midpoints are
  *    off by r * (1 - cos(pi / N)) = 0.12 % (the contract allows 0.5 %);
- *  - a line or polygon is buffered in an azimuthal equidistant projection
- *    centred on its own envelope; distortion there is below 0.1 % within
- *    ~550 km of the centre, so geometries up to ~1000 km across are fine;
- *  - areas are the exact ellipsoidal areas of the polygons with geodesic
- *    edges (GeographicLib's algorithm, the same that ST_Area(geography) uses).
+ *  - a line or polygon is buffered in a transverse Mercator projection
+ *    whose central meridian is within 0.5 degrees of its envelope's centre
+ *    (PROJ, cached per 1-degree cell); the scale error is 1 + x^2 / 2R^2 at
+ *    x km from that meridian: < 5e-5 for city-sized geometries, 0.5 % at
+ *    ~640 km, so geometries up to ~1000 km across east-west are fine;
+ *  - areas are ellipsoidal: the polygon is integrated in the equal-area
+ *    (authalic) cylindrical projection with its edges straight in lon/lat, as
+ *    the geometry is drawn; for edges of a few km this equals
+ *    ST_Area(geography) (geodesic edges) to better than 1e-5.
  *
  * Errors: functions returning a pointer return NULL, functions returning a
  * double return NaN, and rm_geo_error() tells why. Nothing here longjmps.
@@ -31,6 +35,9 @@
 /* Largest radius a ground buffer accepts (metres): beyond that a "local"
  * buffer in lon/lat is meaningless (poles, antimeridian). */
 #define RM_MAX_RADIUS_M 2.0e6
+/* Circles up to this radius use the local midpoint formula, beyond it
+ * geod_direct (the local formula is within 2e-5 r of the radius up to there). */
+#define RM_LOCAL_DIRECT_MAX_M 20000.0
 
 typedef struct rm_geo rm_geo;
 
@@ -77,6 +84,10 @@ double rm_ground_area(rm_geo *geo, const GEOSGeometry *g);
 /* The polygonal parts of g as a valid MultiPolygon (possibly empty).
  * Takes ownership of g (it is freed, also on error). SRID is set to srid. */
 GEOSGeometry *rm_polygonal_valid(rm_geo *geo, GEOSGeometry *g, int srid);
+
+/* Same without the validity check, for results of GEOS overlay operations
+ * (which are valid): keeps the polygons of g, takes ownership of g. */
+GEOSGeometry *rm_polygonal(rm_geo *geo, GEOSGeometry *g, int srid);
 
 /* EWKB helpers (SRID included on write). rm_wkb_write returns a malloc'd
  * buffer to release with rm_wkb_free. */

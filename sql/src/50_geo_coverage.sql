@@ -22,7 +22,7 @@ SET search_path FROM CURRENT
 AS $$ SELECT riskmap._ground_buffer(ST_AsEWKB(g), radius_m)::geometry $$;
 COMMENT ON FUNCTION ground_buffer(geometry, double precision) IS
 'g (EPSG:4326) buffered by radius_m metres on the ground, as a MultiPolygon: geodesic circles around points '
-'(64 vertices, within 0.12 % of the radius), a local azimuthal equidistant projection for lines and polygons. '
+'(64 vertices, within 0.12 % of the radius), a local transverse Mercator projection (PROJ) for lines and polygons. '
 'Radius 0 keeps the polygonal parts only (the buffer of a point or line by 0 is empty).';
 
 CREATE FUNCTION ground_area(g geometry)

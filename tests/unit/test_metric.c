@@ -134,8 +134,10 @@ test_circle_radius(void **state)
 			assert_non_null(g);
 			each_vertex(geo, g, check_circle_vertex, &c);
 			assert_int_equal(c.n, RM_CIRCLE_SEGMENTS + 1);
-			/* vertices lie on the true radius */
-			assert_true(c.max_err < 1e-9);
+			/* vertices lie on the true radius (local formula up to 20 km, geod_direct beyond) */
+			if (c.max_err >= 2e-5)
+				fprintf(stderr, "lat %g r %g: vertex off by %g\n", c.cy, c.r, c.max_err);
+			assert_true(c.max_err < 2e-5);
 			/* points along the edges (midpoints in lon/lat) are inside by at most 0.5 % */
 			cs = GEOSGeom_getCoordSeq_r(rm_geo_geos(geo), GEOSGetExteriorRing_r(rm_geo_geos(geo), g));
 			GEOSCoordSeq_getSize_r(rm_geo_geos(geo), cs, &n);

@@ -10,7 +10,9 @@ END $$;
 SET search_path = riskmap, public;
 -- Points, lines, polygons, multi and collections at several latitudes and radii:
 -- area within 1 % of ST_Area(ST_Buffer(g::geography, r)), every vertex of a
--- point/line buffer within 0.5 % of r from the source (geodesic distance).
+-- buffer within 0.5 % of r from the source (geodesic distance). ground_area
+-- integrates edges as drawn (straight in lon/lat), ST_Area(geography) as
+-- geodesics: on the 200 km sides of a long line's buffer they differ by 1e-4.
 WITH g(name, geom, r) AS (VALUES
     ('point equator 50 m', 'SRID=4326;POINT(0 0)'::geometry, 50.0),
     ('point 29N 3 km', 'SRID=4326;POINT(106.5 29.5)', 3000.0),
@@ -26,7 +28,7 @@ SELECT name,
        GeometryType(ground_buffer(geom, r)) AS type,
        ST_IsValid(ground_buffer(geom, r)) AS valid,
        abs(ground_area(ground_buffer(geom, r)) / ST_Area(ST_Buffer(geom::geography, r)) - 1) < 0.01 AS area_1pct,
-       abs(ST_Area(ground_buffer(geom, r)::geography) / ground_area(ground_buffer(geom, r)) - 1) < 1e-6 AS area_is_geography_area,
+       abs(ST_Area(ground_buffer(geom, r)::geography) / ground_area(ground_buffer(geom, r)) - 1) < 5e-4 AS area_is_geography_area,
        (SELECT bool_and(abs(ST_Distance(d.geom::geography, g.geom::geography) / r - 1) < 0.005)
           FROM ST_DumpPoints(ground_buffer(g.geom, r)) d) AS vertices_on_radius
   FROM g;
