@@ -895,6 +895,158 @@ push_gap(cov_state *st, rm_cov_gap *g)
 	return 1;
 }
 
+
+/*
+ * w->gap = w->zu minus the circles of the candidate shelters w->cand, part
+ * by part: the parts of w->zu are disjoint, so each needs only the circles
+ * that reach its envelope; a part that none reaches is kept as it is, and
+ * the others get a clustered union of their circles (clipped to the part's
+ * envelope) and one difference each.
+ */
+static int
+subtract_cover(cov_state *st, dist_work *w)
+{
+	GEOSContextHandle_t h = st->h;
+	const rm_cov_input *in = st->in;
+	int			np = GEOSGetNumGeometries_r(h, w->zu);
+	GEOSSTRtree *ctree = NULL;
+	idxvec		hits = {0};
+	geomvec		out = {0},
+				clips = {0};
+	double	   *cenv = NULL,
+			   *ev = NULL;
+	int			rc = RM_OK;
+
+	cenv = malloc(w->cand.n * 4 * sizeof *cenv);
+	ctree = GEOSSTRtree_create_r(h, 10);
+	if (!cenv || !ctree)
+	{
+		rc = cenv ? geos_fail(st, "STRtree_create") : oom(st);
+		goto done;
+	}
+	for (size_t k = 0; k < w->cand.n; k++)
+	{
+		size_t		j = w->cand.v[k];
+
+		if (!st->scircle[j])
+		{
+			st->scircle[j] = rm_geodesic_circle(st->geo, in->shelters[j].x, in->shelters[j].y,
+												in->reach_m, st->nseg);
+			if (!st->scircle[j])
+			{
+				rc = geos_fail(st, "shelter circle");
+				goto done;
+			}
+		}
+		if (!GEOSGeom_getExtent_r(h, st->scircle[j], &cenv[4 * k], &cenv[4 * k + 1],
+								  &cenv[4 * k + 2], &cenv[4 * k + 3]))
+		{
+			rc = geos_fail(st, "getExtent");
+			goto done;
+		}
+		GEOSSTRtree_insert_r(h, ctree, st->scircle[j], (void *) (uintptr_t) (k + 1));
+	}
+	for (int i = 0; i < np; i++)
+	{
+		const GEOSGeometry *p = GEOSGetGeometryN_r(h, w->zu, i);
+		double		pe[4],
+					mx,
+					my;
+		GEOSGeometry *piece;
+
+		if ((i & 7) == 7 && in->interrupted && in->interrupted(in->interrupt_arg))
+		{
+			rm_geo_set_error(st->geo, "interrupted");
+			rc = RM_EINTERRUPTED;
+			goto done;
+		}
+		if (!GEOSGeom_getExtent_r(h, p, &pe[0], &pe[1], &pe[2], &pe[3]))
+		{
+			rc = geos_fail(st, "getExtent");
+			goto done;
+		}
+		if ((rc = query_tree(st, ctree, pe, &hits)) != RM_OK)
+			goto done;
+		/* clip box: the part's envelope, widened a little so that no clip
+		 * edge runs along a part's edge */
+		mx = (pe[2] - pe[0]) * 1e-3 + 1e-7;
+		my = (pe[3] - pe[1]) * 1e-3 + 1e-7;
+		for (size_t k = 0; k < hits.n; k++)
+		{
+			const double *ce = &cenv[4 * hits.v[k]];
+			const GEOSGeometry *c = st->scircle[w->cand.v[hits.v[k]]];
+			GEOSGeometry *clip;
+
+			if (ce[0] >= pe[0] - mx && ce[1] >= pe[1] - my && ce[2] <= pe[2] + mx && ce[3] <= pe[3] + my)
+				clip = GEOSGeom_clone_r(h, c);
+			else
+			{
+				/* a rectangle clip of a convex polygon is valid */
+				clip = GEOSClipByRect_r(h, c, pe[0] - mx, pe[1] - my, pe[2] + mx, pe[3] + my);
+				if (clip)
+					clip = rm_polygonal(st->geo, clip, 4326);
+			}
+			if (!clip)
+			{
+				rc = geos_fail(st, "ClipByRect");
+				goto done;
+			}
+			if (GEOSisEmpty_r(h, clip))
+				GEOSGeom_destroy_r(h, clip);
+			else if (!gv_push(&clips, clip))
+			{
+				GEOSGeom_destroy_r(h, clip);
+				rc = oom(st);
+				goto done;
+			}
+		}
+		if (clips.n == 0)
+			piece = GEOSGeom_clone_r(h, p);
+		else
+		{
+			GEOSGeometry *cover;
+
+			ev = malloc(clips.n * 4 * sizeof *ev);
+			if (!ev)
+			{
+				rc = oom(st);
+				goto done;
+			}
+			for (size_t k = 0; k < clips.n; k++)
+				GEOSGeom_getExtent_r(h, clips.v[k], &ev[4 * k], &ev[4 * k + 1], &ev[4 * k + 2], &ev[4 * k + 3]);
+			cover = union_clustered(st, (const GEOSGeometry *const *) clips.v, ev, clips.n);
+			free(ev);
+			ev = NULL;
+			gv_free(st, &clips);
+			if (!cover)
+			{
+				rc = strcmp(rm_geo_error(st->geo), "interrupted") == 0 ?
+					RM_EINTERRUPTED : geos_fail(st, "union of shelter reach");
+				goto done;
+			}
+			piece = GEOSDifference_r(h, p, cover);
+			GEOSGeom_destroy_r(h, cover);
+		}
+		if (!piece || !gv_take_polygons(st, &out, piece))
+		{
+			rc = geos_fail(st, "Difference");
+			goto done;
+		}
+	}
+	w->gap = gv_to_multipolygon(st, &out);
+	if (!w->gap)
+		rc = geos_fail(st, "createCollection");
+done:
+	gv_free(st, &out);
+	gv_free(st, &clips);
+	if (ctree)
+		GEOSSTRtree_destroy_r(h, ctree);
+	free(hits.v);
+	free(cenv);
+	free(ev);
+	return rc;
+}
+
 static int
 district_gap(cov_state *st, size_t d, dist_work *w)
 {
@@ -978,97 +1130,17 @@ district_gap(cov_state *st, size_t d, dist_work *w)
 	}
 	else
 		w->cand.n = 0;
-	if (w->cand.n > 0)
-	{
-		/* clip box: the zones' envelope, widened a little so that no clip
-		 * edge coincides with a zone vertex */
-		double		mx = (ze[2] - ze[0]) * 1e-3 + 1e-7,
-					my = (ze[3] - ze[1]) * 1e-3 + 1e-7;
-
-		w->zprep = GEOSPrepare_r(h, w->zu);
-		if (!w->zprep)
-			return geos_fail(st, "Prepare");
-		w->parts = calloc(w->cand.n, sizeof *w->parts);
-		if (!w->parts)
-			return oom(st);
-		for (size_t k = 0; k < w->cand.n; k++)
-		{
-			size_t		j = w->cand.v[k];
-			double		ce[4];
-			GEOSGeometry *clip;
-			char		r;
-
-			if ((k & 15) == 15)
-				CHECK_INTERRUPT(st);
-			if (!st->scircle[j])
-			{
-				st->scircle[j] = rm_geodesic_circle(st->geo, in->shelters[j].x, in->shelters[j].y,
-													in->reach_m, st->nseg);
-				if (!st->scircle[j])
-					return geos_fail(st, "shelter circle");
-			}
-			if (!GEOSGeom_getExtent_r(h, st->scircle[j], &ce[0], &ce[1], &ce[2], &ce[3]))
-				return geos_fail(st, "getExtent");
-			if (!env_overlap(ce, ze))
-				continue;
-			r = GEOSPreparedIntersects_r(h, w->zprep, st->scircle[j]);
-			if (r == 2)
-				return geos_fail(st, "PreparedIntersects");
-			if (!r)
-				continue;
-			if (ce[0] >= ze[0] - mx && ce[1] >= ze[1] - my && ce[2] <= ze[2] + mx && ce[3] <= ze[3] + my)
-				clip = GEOSGeom_clone_r(h, st->scircle[j]);
-			else
-			{
-				clip = GEOSClipByRect_r(h, st->scircle[j], ze[0] - mx, ze[1] - my, ze[2] + mx, ze[3] + my);
-				if (clip)		/* a rectangle clip of a convex polygon is valid */
-					clip = rm_polygonal(st->geo, clip, 4326);
-			}
-			if (!clip)
-				return geos_fail(st, "ClipByRect");
-			if (GEOSisEmpty_r(h, clip))
-			{
-				GEOSGeom_destroy_r(h, clip);
-				continue;
-			}
-			w->parts[w->n++] = clip;
-		}
-	}
-	if (w->zprep)
-	{
-		GEOSPreparedGeom_destroy_r(h, w->zprep);
-		w->zprep = NULL;
-	}
-	CHECK_INTERRUPT(st);
 	PROF(13);
-	if (w->n > 0)
-	{
-		double	   *ev = malloc(w->n * 4 * sizeof *ev);
-
-		if (!ev)
-			return oom(st);
-		for (size_t k = 0; k < w->n; k++)
-			if (!GEOSGeom_getExtent_r(h, w->parts[k], &ev[4 * k], &ev[4 * k + 1], &ev[4 * k + 2], &ev[4 * k + 3]))
-			{
-				free(ev);
-				return geos_fail(st, "getExtent");
-			}
-		w->cover = union_clustered(st, (const GEOSGeometry *const *) w->parts, ev, w->n);
-		free(ev);
-		PROF(3);
-		if (!w->cover)
-			return strcmp(rm_geo_error(st->geo), "interrupted") == 0 ?
-				RM_EINTERRUPTED : geos_fail(st, "union of shelter reach");
-		CHECK_INTERRUPT(st);
-		w->gap = GEOSDifference_r(h, w->zu, w->cover);
-		if (!w->gap)
-			return geos_fail(st, "Difference");
-	}
+	if (w->cand.n > 0)
+		rc = subtract_cover(st, w);
 	else
 	{
 		w->gap = w->zu;
 		w->zu = NULL;
+		rc = RM_OK;
 	}
+	if (rc != RM_OK)
+		return rc;
 	PROF(4);
 	w->gap = rm_polygonal(st->geo, w->gap, 4326);
 	if (!w->gap)
