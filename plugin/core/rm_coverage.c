@@ -131,6 +131,8 @@ typedef struct
 	GEOSSTRtree *ctree;
 	int		   *cowner;			/* -2 = not computed yet */
 
+	idxvec		tmp;			/* scratch index list */
+
 	rm_cov_result res;
 	size_t		res_cap;
 } cov_state;
@@ -180,6 +182,7 @@ state_free(cov_state *st)
 	free(st->scircle);
 	free(st->cpt);
 	free(st->cowner);
+	free(st->tmp.v);
 }
 
 void
@@ -303,6 +306,135 @@ load_districts(cov_state *st)
 }
 
 static int
+load_points(cov_state *st)
+{
+	const rm_cov_input *in = st->in;
+
+	st->spt = calloc(in->n_shelters ? in->n_shelters : 1, sizeof *st->spt);
+	st->scircle = calloc(in->n_shelters ? in->n_shelters : 1, sizeof *st->scircle);
+	st->cpt = calloc(in->n_cells ? in->n_cells : 1, sizeof *st->cpt);
+	st->cowner = malloc((in->n_cells ? in->n_cells : 1) * sizeof *st->cowner);
+	if (!st->spt || !st->scircle || !st->cpt || !st->cowner)
+		return oom(st);
+	st->stree = GEOSSTRtree_create_r(st->h, 10);
+	st->ctree = GEOSSTRtree_create_r(st->h, 10);
+	if (!st->stree || !st->ctree)
+		return geos_fail(st, "STRtree_create");
+	for (size_t i = 0; i < in->n_shelters; i++)
+	{
+		double		x = in->shelters[i].x,
+					y = in->shelters[i].y;
+
+		if (!isfinite(x) || !isfinite(y) || fabs(y) > 90 || fabs(x) > 540)
+			continue;			/* cannot be a shelter on the ground */
+		st->spt[i] = GEOSGeom_createPointFromXY_r(st->h, x, y);
+		if (!st->spt[i])
+			return geos_fail(st, "createPoint");
+		GEOSSTRtree_insert_r(st->h, st->stree, st->spt[i], (void *) (uintptr_t) (i + 1));
+	}
+	for (size_t i = 0; i < in->n_cells; i++)
+	{
+		double		x = in->cells[i].x,
+					y = in->cells[i].y;
+
+		st->cowner[i] = -2;
+		if (!isfinite(x) || !isfinite(y) || !(in->cells[i].people > 0))
+			continue;			/* nobody to count */
+		st->cpt[i] = GEOSGeom_createPointFromXY_r(st->h, x, y);
+		if (!st->cpt[i])
+			return geos_fail(st, "createPoint");
+		GEOSSTRtree_insert_r(st->h, st->ctree, st->cpt[i], (void *) (uintptr_t) (i + 1));
+		if ((i & 1023) == 1023)
+			CHECK_INTERRUPT(st);
+	}
+	return RM_OK;
+}
+
+
+/*
+ * Whether zone z (polygonal, lon/lat) lies in the interior of the reach
+ * polygon of one shelter: then it adds nothing to any gap and meets none, and
+ * it is left out before the unions. The test is conservative: every exterior
+ * vertex must be closer to the shelter than the inscribed radius of the
+ * shelter's polygon, r cos(pi/nseg), less 0.1 % for the local (equirectangular
+ * on the ellipsoid's radii of curvature) distance, whose error is ~(d/R) tan(lat).
+ */
+static int
+ring_within(cov_state *st, const GEOSGeometry *ring, double sx, double sy, double kx, double ky, double r2)
+{
+	const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(st->h, ring);
+	unsigned	n = 0;
+
+	if (!cs || !GEOSCoordSeq_getSize_r(st->h, cs, &n))
+		return 0;
+	for (unsigned i = 0; i < n; i++)
+	{
+		double		x,
+					y,
+					dx,
+					dy;
+
+		GEOSCoordSeq_getXY_r(st->h, cs, i, &x, &y);
+		dx = (x - sx) * kx;
+		dy = (y - sy) * ky;
+		if (dx * dx + dy * dy >= r2)
+			return 0;
+	}
+	return 1;
+}
+
+/* Whether ring lies in the interior of the reach polygon of the shelter at (sx, sy). */
+static int
+point_reach_contains(cov_state *st, double sx, double sy, const GEOSGeometry *ring)
+{
+	double		r_in = st->in->reach_m * cos(M_PI / st->nseg) * (1 - 1e-3);
+	double		phi = sy * M_PI / 180,
+				sp = sin(phi),
+				w = 1 - 0.00669437999014 * sp * sp;
+	double		N = 6378137.0 / sqrt(w),
+				M = 6378137.0 * (1 - 0.00669437999014) / (w * sqrt(w));
+
+	if (!ring)
+		return 0;
+	return ring_within(st, ring, sx, sy, N * cos(phi) * M_PI / 180, M * M_PI / 180, r_in * r_in);
+}
+
+static int
+zone_covered(cov_state *st, const GEOSGeometry *z, const double *ze, idxvec *cand)
+{
+	const rm_cov_input *in = st->in;
+	double		dlon,
+				dlat,
+				qe[4];
+	int			np;
+
+	if (in->n_shelters == 0 || !(in->reach_m > 0))
+		return 0;
+	rm_reach_degrees(in->reach_m, ze[1], ze[3], &dlon, &dlat);
+	/* a covering shelter lies within reach of every point of the zone */
+	qe[0] = ze[2] - dlon;
+	qe[1] = ze[3] - dlat;
+	qe[2] = ze[0] + dlon;
+	qe[3] = ze[1] + dlat;
+	if (qe[0] > qe[2] || qe[1] > qe[3])
+		return 0;
+	if (query_tree(st, st->stree, qe, cand) != RM_OK)
+		return 0;
+	np = GEOSGetNumGeometries_r(st->h, z);
+	for (size_t k = 0; k < cand->n; k++)
+	{
+		int			all = 1;
+
+		for (int i = 0; i < np && all; i++)
+			all = point_reach_contains(st, in->shelters[cand->v[k]].x, in->shelters[cand->v[k]].y,
+									   GEOSGetExteriorRing_r(st->h, GEOSGetGeometryN_r(st->h, z, i)));
+		if (all)
+			return 1;
+	}
+	return 0;
+}
+
+static int
 load_zones(cov_state *st)
 {
 	const rm_cov_input *in = st->in;
@@ -381,57 +513,22 @@ load_zones(cov_state *st)
 			GEOSGeom_destroy_r(st->h, z);
 			continue;
 		}
+		if (!GEOSGeom_getExtent_r(st->h, z, &e[0], &e[1], &e[2], &e[3]))
+		{
+			GEOSGeom_destroy_r(st->h, z);
+			return geos_fail(st, "getExtent");
+		}
+		if (zone_covered(st, z, e, &st->tmp))
+		{
+			GEOSGeom_destroy_r(st->h, z);
+			continue;
+		}
 		st->zone[i] = z;
 		if (!GEOSGeom_getExtent_r(st->h, z, &st->zenv[4 * i], &st->zenv[4 * i + 1],
 								  &st->zenv[4 * i + 2], &st->zenv[4 * i + 3]))
 			return geos_fail(st, "getExtent");
 		GEOSSTRtree_insert_r(st->h, st->ztree, z, (void *) (uintptr_t) (i + 1));
 		inserted++;
-	}
-	return RM_OK;
-}
-
-static int
-load_points(cov_state *st)
-{
-	const rm_cov_input *in = st->in;
-
-	st->spt = calloc(in->n_shelters ? in->n_shelters : 1, sizeof *st->spt);
-	st->scircle = calloc(in->n_shelters ? in->n_shelters : 1, sizeof *st->scircle);
-	st->cpt = calloc(in->n_cells ? in->n_cells : 1, sizeof *st->cpt);
-	st->cowner = malloc((in->n_cells ? in->n_cells : 1) * sizeof *st->cowner);
-	if (!st->spt || !st->scircle || !st->cpt || !st->cowner)
-		return oom(st);
-	st->stree = GEOSSTRtree_create_r(st->h, 10);
-	st->ctree = GEOSSTRtree_create_r(st->h, 10);
-	if (!st->stree || !st->ctree)
-		return geos_fail(st, "STRtree_create");
-	for (size_t i = 0; i < in->n_shelters; i++)
-	{
-		double		x = in->shelters[i].x,
-					y = in->shelters[i].y;
-
-		if (!isfinite(x) || !isfinite(y) || fabs(y) > 90 || fabs(x) > 540)
-			continue;			/* cannot be a shelter on the ground */
-		st->spt[i] = GEOSGeom_createPointFromXY_r(st->h, x, y);
-		if (!st->spt[i])
-			return geos_fail(st, "createPoint");
-		GEOSSTRtree_insert_r(st->h, st->stree, st->spt[i], (void *) (uintptr_t) (i + 1));
-	}
-	for (size_t i = 0; i < in->n_cells; i++)
-	{
-		double		x = in->cells[i].x,
-					y = in->cells[i].y;
-
-		st->cowner[i] = -2;
-		if (!isfinite(x) || !isfinite(y) || !(in->cells[i].people > 0))
-			continue;			/* nobody to count */
-		st->cpt[i] = GEOSGeom_createPointFromXY_r(st->h, x, y);
-		if (!st->cpt[i])
-			return geos_fail(st, "createPoint");
-		GEOSSTRtree_insert_r(st->h, st->ctree, st->cpt[i], (void *) (uintptr_t) (i + 1));
-		if ((i & 1023) == 1023)
-			CHECK_INTERRUPT(st);
 	}
 	return RM_OK;
 }
@@ -967,6 +1064,19 @@ subtract_cover(cov_state *st, dist_work *w)
 		}
 		if ((rc = query_tree(st, ctree, pe, &hits)) != RM_OK)
 			goto done;
+		/* a part inside one circle is covered: no overlay */
+		{
+			int			inside = 0;
+
+			for (size_t k = 0; k < hits.n && !inside; k++)
+			{
+				const rm_cov_point *sh = &in->shelters[w->cand.v[hits.v[k]]];
+
+				inside = point_reach_contains(st, sh->x, sh->y, GEOSGetExteriorRing_r(h, p));
+			}
+			if (inside)
+				continue;
+		}
 		/* clip box: the part's envelope, widened a little so that no clip
 		 * edge runs along a part's edge */
 		mx = (pe[2] - pe[0]) * 1e-3 + 1e-7;
@@ -1274,12 +1384,12 @@ rm_coverage_gaps(rm_geo *geo, const rm_cov_input *in, rm_cov_result *out)
 		if ((rc = load_districts(&st)) != RM_OK)
 			goto fail;
 		PROF(10);
-		if ((rc = load_zones(&st)) != RM_OK)
-			goto fail;
-		PROF(11);
 		if ((rc = load_points(&st)) != RM_OK)
 			goto fail;
 		PROF(12);
+		if ((rc = load_zones(&st)) != RM_OK)
+			goto fail;
+		PROF(11);
 	}
 	for (size_t d = 0; d < in->n_districts; d++)
 	{
