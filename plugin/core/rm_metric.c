@@ -255,6 +255,12 @@ rm_geodesic_circle(rm_geo *geo, double lon, double lat, double r, int nseg)
 	}
 	if (nseg < 8)
 		nseg = 8;
+	/* lon/lat chords of large or polar circles bend away from the geodesic
+	 * ones: more vertices there keep every point within 0.5 % */
+	if (r > 50000)
+		nseg *= 2;
+	if (fabs(lat) > 60)
+		nseg *= 2;
 	rk = r * rm_circle_scale(nseg);
 	cs = GEOSCoordSeq_create_r(h, (unsigned) nseg + 1, 2);
 	if (!cs)
