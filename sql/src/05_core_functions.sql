@@ -1,0 +1,51 @@
+-- Core functions implemented in C (plugin/core + plugin/pg glue) and the
+-- pure SQL helpers that need no table. Functions that read tables are in
+-- 11_core_wrappers.sql, after the tables exist.
+
+-- ---------------------------------------------------------------------------
+-- Working days (rm_workdays). Working days are Monday to Friday, except days
+-- of p_days whose p_is_workday flag is false (holidays), plus days whose flag
+-- is true (make-up working days, 调休). The arrays are parallel and need not
+-- be sorted. The parsed calendar is cached per call site, keyed by the
+-- arrays' contents.
+
+CREATE FUNCTION _workday_add(p_from date, p_n integer, p_days date[], p_is_workday boolean[])
+RETURNS date
+AS 'MODULE_PATHNAME', 'riskmap_workday_add'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION _workday_add(date, integer, date[], boolean[]) IS
+'The p_n-th working day after p_from (before it when p_n < 0; p_from when p_n = 0), |p_n| <= 100000.';
+
+CREATE FUNCTION _workdays_between(p_from date, p_to date, p_days date[], p_is_workday boolean[])
+RETURNS integer
+AS 'MODULE_PATHNAME', 'riskmap_workdays_between'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION _workdays_between(date, date, date[], boolean[]) IS
+'Working days d with p_from < d <= p_to; negative (the count in (p_to, p_from]) when p_to < p_from.';
+
+-- ---------------------------------------------------------------------------
+-- Plan lifecycle (rm_plan_lifecycle):
+--   drafting → reviewing → approved → published → filed;
+--   published → revising, filed → revising, revising → reviewing;
+--   any state except retired → retired (terminal). Nothing else.
+-- Unknown state names are ERROR 22023.
+
+CREATE FUNCTION _plan_move_allowed(p_from text, p_to text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'riskmap_plan_move_allowed'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION _plan_move_allowed(text, text) IS
+'Whether a plan may move from status p_from to p_to (ERROR 22023 for an unknown status).';
+
+-- The date column a move into p_to sets: approved → approved_on,
+-- published → published_on, filed → filed_on; NULL for the other states.
+-- Rule for plan_transition: a move into 'published' of a plan whose
+-- published_on was already set (a revised plan taking effect again) also sets
+-- revised_on to the same date and clears filed_on (the revision must be filed
+-- again within 20 working days). See docs/plan_content.md, "Lifecycle".
+CREATE FUNCTION _plan_date_column(p_to text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'riskmap_plan_date_column'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION _plan_date_column(text) IS
+'The plan date column set by a move into status p_to (approved_on, published_on, filed_on) or NULL.';
