@@ -49,3 +49,25 @@ AS 'MODULE_PATHNAME', 'riskmap_plan_date_column'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION _plan_date_column(text) IS
 'The plan date column set by a move into status p_to (approved_on, published_on, filed_on) or NULL.';
+
+-- ---------------------------------------------------------------------------
+-- Plan content (数字化预案, rm_plan_content): the JSON shape of plan.content is
+-- documented in docs/plan_content.md. Problems come as (path, problem) rows
+-- in document order, paths like content.workflows[2].steps[0].within_minutes.
+
+CREATE FUNCTION plan_content_problems(p_content jsonb)
+RETURNS TABLE (path text, problem text)
+AS 'MODULE_PATHNAME', 'riskmap_plan_content_problems'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+ROWS 4;
+COMMENT ON FUNCTION plan_content_problems(jsonb) IS
+'Every problem of a plan content document (path, problem), in document order; no rows when it is valid.';
+
+-- Raises ERROR 23514 'plan "<code>": content is invalid: <path>: <problem>'
+-- with the other problems in the DETAIL; quiet when p_content is valid or NULL.
+CREATE FUNCTION _check_plan_content(p_content jsonb, p_plan_code text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'riskmap_check_plan_content'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION _check_plan_content(jsonb, text) IS
+'ERROR 23514 naming the plan and the first problem when p_content is not a valid plan content (NULL is fine).';

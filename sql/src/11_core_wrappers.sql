@@ -34,3 +34,24 @@ AS $$
 $$;
 COMMENT ON FUNCTION is_working_day(date) IS
 'Whether p_day is a working day: Monday to Friday unless riskmap.workday_override says otherwise.';
+
+-- ---------------------------------------------------------------------------
+-- Plans whose content lists a shelter among its resources
+-- ({"kind": "shelter", "shelter_id": N}; see docs/plan_content.md).
+
+CREATE INDEX plan_content_idx ON plan USING gin (content jsonb_path_ops);
+
+CREATE FUNCTION plans_using_shelter(p_shelter_id bigint)
+RETURNS TABLE (plan_id bigint, code text, title text, status text,
+               owner_district text, owner_department text)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+    SELECT p.id, p.code, p.title, p.status, p.owner_district, p.owner_department
+    FROM riskmap.plan AS p
+    -- containment (indexed by plan_content_idx) compares numbers by value: 7 = 7.0
+    WHERE p.content @> jsonb_build_object('resources',
+                                          jsonb_build_array(jsonb_build_object('shelter_id', p_shelter_id)))
+    ORDER BY p.id
+$$;
+COMMENT ON FUNCTION plans_using_shelter(bigint) IS
+'Plans whose content.resources reference riskmap.shelter p_shelter_id, by plan id.';
