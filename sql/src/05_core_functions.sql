@@ -71,3 +71,31 @@ AS 'MODULE_PATHNAME', 'riskmap_check_plan_content'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION _check_plan_content(jsonb, text) IS
 'ERROR 23514 naming the plan and the first problem when p_content is not a valid plan content (NULL is fine).';
+
+-- ---------------------------------------------------------------------------
+-- Geometry guard (rm_geometry_check): NULL when a geometry is fit to store,
+-- else a short reason: SRID not 4326, empty, a coordinate not finite or
+-- outside lon [-180, 180] / lat [-90, 90], or OGC invalidity with its place
+-- ("Self-intersection at POINT (106.52 29.56)"). Bytes that are not EWKB are
+-- ERROR 22023.
+
+CREATE FUNCTION _geometry_problem_ewkb(p_ewkb bytea)
+RETURNS text
+AS 'MODULE_PATHNAME', 'riskmap_geometry_problem_ewkb'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION _geometry_problem_ewkb(bytea) IS
+'Why an EWKB geometry may not be stored (SRID, empty, coordinates, validity), or NULL when it is fine.';
+
+-- A SQL-standard body, so that the PostGIS functions are bound now and the
+-- caller's search_path does not matter. GEOS 3.11 cannot read curves, so
+-- they are reported here.
+CREATE FUNCTION geometry_problem(p_geom geometry)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN CASE
+    WHEN ST_HasArc(p_geom) OR GeometryType(p_geom) IN ('POLYHEDRALSURFACE', 'TIN', 'TRIANGLE')
+        THEN 'unsupported geometry type ' || GeometryType(p_geom)
+    ELSE riskmap._geometry_problem_ewkb(ST_AsEWKB(p_geom))
+END;
+COMMENT ON FUNCTION geometry_problem(geometry) IS
+'Why a geometry may not be stored in riskmap (SRID not 4326, empty, coordinates out of lon/lat range, invalid), or NULL.';
