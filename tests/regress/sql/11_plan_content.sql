@@ -71,3 +71,17 @@ SELECT * FROM plans_using_shelter(7);
 SELECT * FROM plans_using_shelter(8);
 SELECT count(*) AS none FROM plans_using_shelter(9);
 ROLLBACK;
+
+-- Plan lifecycle: the allowed moves among the 7 states (13 of the 49 pairs).
+SELECT f.s AS from_status, string_agg(t.s, ', ' ORDER BY t.n) FILTER (WHERE _plan_move_allowed(f.s, t.s)) AS allowed_to
+FROM unnest('{drafting,reviewing,approved,published,filed,revising,retired}'::text[]) WITH ORDINALITY AS f(s, n),
+     unnest('{drafting,reviewing,approved,published,filed,revising,retired}'::text[]) WITH ORDINALITY AS t(s, n)
+GROUP BY f.s, f.n
+ORDER BY f.n;
+SELECT s AS to_status, _plan_date_column(s) AS date_column
+FROM unnest('{drafting,reviewing,approved,published,filed,revising,retired}'::text[]) WITH ORDINALITY AS u(s, n)
+ORDER BY n;
+SELECT _plan_move_allowed(NULL, 'retired') IS NULL AS strict;
+SELECT pg_temp.error_of($$SELECT riskmap._plan_move_allowed('drafting', 'archived')$$);
+SELECT pg_temp.error_of($$SELECT riskmap._plan_move_allowed('Published', 'filed')$$);
+SELECT pg_temp.error_of($$SELECT riskmap._plan_date_column('')$$);
