@@ -56,20 +56,22 @@ SELECT pg_temp.error_of($$SELECT riskmap._check_plan_content('{}', 'CQ-YZ-004')$
 SELECT pg_temp.error_of($$SELECT riskmap._check_plan_content('{}', NULL)$$);
 
 -- plans_using_shelter: resources that name the shelter (7 and 7.0 alike).
+-- Unusual ids and codes, so that rows of other tests cannot interfere; valid
+-- contents and status drafting, so that plan triggers have nothing to refuse.
 BEGIN;
-INSERT INTO district (code, name) VALUES ('500103', '渝中区');
+INSERT INTO district (code, name) VALUES ('T11-500103', '渝中区 (test)');
 INSERT INTO plan (id, code, title, plan_type, owner_district, status, content) VALUES
-  (3, 'P-3', '危化品泄漏专项预案', 'special', '500103', 'published',
-   '{"version": 1, "resources": [{"kind": "team", "name": "t"}, {"kind": "shelter", "shelter_id": 7}]}'),
-  (1, 'P-1', '总体预案', 'overall', '500103', 'filed',
-   '{"version": 1, "resources": [{"kind": "shelter", "shelter_id": 7.0}]}'),
-  (2, 'P-2', '地质灾害预案', 'special', '500103', 'drafting',
-   '{"version": 1, "resources": [{"kind": "shelter", "shelter_id": 8}]}'),
-  (4, 'P-4', '无内容预案', 'department', NULL, 'drafting', NULL),
-  (5, 'P-5', '其他', 'special', NULL, 'drafting', '{"version": 1, "shelter_id": 7}');
-SELECT * FROM plans_using_shelter(7);
-SELECT * FROM plans_using_shelter(8);
-SELECT count(*) AS none FROM plans_using_shelter(9);
+  (911003, 'T11-P3', '危化品泄漏专项预案', 'special', 'T11-500103', 'drafting',
+   '{"version": 1, "resources": [{"kind": "team", "name": "t"}, {"kind": "shelter", "shelter_id": 911007}]}'),
+  (911001, 'T11-P1', '总体预案', 'overall', 'T11-500103', 'drafting',
+   '{"version": 1, "resources": [{"kind": "shelter", "shelter_id": 911007.0}]}'),
+  (911002, 'T11-P2', '地质灾害预案', 'special', 'T11-500103', 'drafting',
+   '{"version": 1, "resources": [{"kind": "shelter", "shelter_id": 911008}]}'),
+  (911004, 'T11-P4', '无内容预案', 'department', 'T11-500103', 'drafting', NULL),
+  (911005, 'T11-P5', '其他', 'special', 'T11-500103', 'drafting', '{"version": 1, "resources": [{"kind": "team", "name": "t", "quantity": 911007}]}');
+SELECT * FROM plans_using_shelter(911007);
+SELECT * FROM plans_using_shelter(911008);
+SELECT count(*) AS none FROM plans_using_shelter(911009);
 ROLLBACK;
 
 -- Plan lifecycle: the allowed moves among the 7 states (13 of the 49 pairs).
