@@ -95,7 +95,7 @@ postgis_from_bytea(FunctionCallInfo fcinfo)
 static void
 postgis_parse_guard(FunctionCallInfo fcinfo, bytea *b)
 {
-	FmgrInfo   *fi = postgis_from_bytea(fcinfo);
+	FmgrInfo   *volatile fi = postgis_from_bytea(fcinfo);
 	MemoryContext oldcxt = CurrentMemoryContext;
 	MemoryContext tmp = AllocSetContextCreate(CurrentMemoryContext, "riskmap EWKB guard",
 											  ALLOCSET_DEFAULT_SIZES);
