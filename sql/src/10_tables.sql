@@ -208,30 +208,13 @@ CREATE INDEX drill_area_idx       ON drill       USING gist (area);
 CREATE INDEX risk_source_district_idx ON risk_source (district_code, risk_level);
 CREATE INDEX population_district_idx  ON population (district_code);
 
--- pg_dump keeps the user data of the extension's tables. One statement per
--- call: several calls in one statement update the same pg_extension row twice
--- ("tuple already updated by self").
-SELECT pg_catalog.pg_extension_config_dump('riskmap.district', '');
-SELECT pg_catalog.pg_extension_config_dump('riskmap.department', '');
-SELECT pg_catalog.pg_extension_config_dump('riskmap.risk_source', '');
-SELECT pg_catalog.pg_extension_config_dump('riskmap.plan', '');
-SELECT pg_catalog.pg_extension_config_dump('riskmap.plan_link', '');
-SELECT pg_catalog.pg_extension_config_dump('riskmap.plan_event', '');
-SELECT pg_catalog.pg_extension_config_dump('riskmap.shelter', '');
-SELECT pg_catalog.pg_extension_config_dump('riskmap.population', '');
-SELECT pg_catalog.pg_extension_config_dump('riskmap.road', '');
-SELECT pg_catalog.pg_extension_config_dump('riskmap.drill', '');
-SELECT pg_catalog.pg_extension_config_dump('riskmap.drill_target', '');
-SELECT pg_catalog.pg_extension_config_dump('riskmap.drill_material', '');
-SELECT pg_catalog.pg_extension_config_dump('riskmap.improvement_action', '');
-SELECT pg_catalog.pg_extension_config_dump('riskmap.workday_override', '');
-SELECT pg_catalog.pg_extension_config_dump('riskmap.user_district', '');
-SELECT pg_catalog.pg_extension_config_dump(pg_get_serial_sequence('riskmap.risk_source', 'id')::regclass, '');
-SELECT pg_catalog.pg_extension_config_dump(pg_get_serial_sequence('riskmap.plan', 'id')::regclass, '');
-SELECT pg_catalog.pg_extension_config_dump(pg_get_serial_sequence('riskmap.plan_event', 'id')::regclass, '');
-SELECT pg_catalog.pg_extension_config_dump(pg_get_serial_sequence('riskmap.shelter', 'id')::regclass, '');
-SELECT pg_catalog.pg_extension_config_dump(pg_get_serial_sequence('riskmap.population', 'id')::regclass, '');
-SELECT pg_catalog.pg_extension_config_dump(pg_get_serial_sequence('riskmap.road', 'id')::regclass, '');
-SELECT pg_catalog.pg_extension_config_dump(pg_get_serial_sequence('riskmap.drill', 'id')::regclass, '');
-SELECT pg_catalog.pg_extension_config_dump(pg_get_serial_sequence('riskmap.drill_material', 'id')::regclass, '');
-SELECT pg_catalog.pg_extension_config_dump(pg_get_serial_sequence('riskmap.improvement_action', 'id')::regclass, '');
+-- pg_dump keeps the user data of the extension's tables.
+SELECT pg_catalog.pg_extension_config_dump(t::regclass, '')
+FROM unnest(ARRAY['riskmap.district', 'riskmap.department', 'riskmap.risk_source', 'riskmap.plan',
+                  'riskmap.plan_link', 'riskmap.plan_event', 'riskmap.shelter', 'riskmap.population',
+                  'riskmap.road', 'riskmap.drill', 'riskmap.drill_target', 'riskmap.drill_material',
+                  'riskmap.improvement_action', 'riskmap.workday_override', 'riskmap.user_district']) AS t;
+SELECT pg_catalog.pg_extension_config_dump(pg_get_serial_sequence(t, 'id')::regclass, '')
+FROM unnest(ARRAY['riskmap.risk_source', 'riskmap.plan', 'riskmap.plan_event', 'riskmap.shelter',
+                  'riskmap.population', 'riskmap.road', 'riskmap.drill', 'riskmap.drill_material',
+                  'riskmap.improvement_action']) AS t;
