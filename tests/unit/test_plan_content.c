@@ -183,7 +183,7 @@ static void
 test_random_bytes(void **state)
 {
 	unsigned char buf[256];
-	const char *alphabet = "{}[]\":,0123456789.eE-+ truefalsnul\\u\xe4\xb8\xad\xff\x00";
+	static const char alphabet[] = "{}[]\":,0123456789.eE-+ truefalsnul\\u\xe4\xb8\xad\xff\x00";
 
 	(void) state;
 	srand(7);
@@ -193,7 +193,7 @@ test_random_bytes(void **state)
 		rm_problems p = {0};
 
 		for (size_t i = 0; i < n; i++)
-			buf[i] = round % 2 ? (unsigned char) rand() : (unsigned char) alphabet[rand() % 52];
+			buf[i] = round % 2 ? (unsigned char) rand() : (unsigned char) alphabet[rand() % (int) (sizeof alphabet - 1)];
 		assert_int_equal(rm_plan_content_check((const char *) buf, n, &p), 0);
 		assert_true(p.count >= 1);	/* none of these is a valid plan */
 		rm_problems_free(&p);
