@@ -439,7 +439,6 @@ load_zones(cov_state *st)
 {
 	const rm_cov_input *in = st->in;
 	size_t		n = in->n_sources;
-	size_t		inserted = 0;
 
 	st->zone = calloc(n ? n : 1, sizeof *st->zone);
 	st->zenv = calloc(n ? n * 4 : 4, sizeof *st->zenv);
@@ -528,7 +527,6 @@ load_zones(cov_state *st)
 								  &st->zenv[4 * i + 2], &st->zenv[4 * i + 3]))
 			return geos_fail(st, "getExtent");
 		GEOSSTRtree_insert_r(st->h, st->ztree, z, (void *) (uintptr_t) (i + 1));
-		inserted++;
 	}
 	return RM_OK;
 }
@@ -695,8 +693,7 @@ static GEOSGeometry *
 union_clustered(cov_state *st, const GEOSGeometry *const *g, const double *env, size_t n)
 {
 	GEOSContextHandle_t h = st->h;
-	size_t	   *parent = NULL,
-			   *order = NULL;
+	size_t	   *parent = NULL;
 	GEOSSTRtree *tree = NULL;
 	idxvec		cand = {0};
 	geomvec		out = {0};
@@ -705,9 +702,8 @@ union_clustered(cov_state *st, const GEOSGeometry *const *g, const double *env, 
 	if (n == 0)
 		return gv_to_multipolygon(st, &out);
 	parent = malloc(n * sizeof *parent);
-	order = malloc(n * sizeof *order);
 	tree = GEOSSTRtree_create_r(h, 10);
-	if (!parent || !order || !tree)
+	if (!parent || !tree)
 	{
 		oom(st);
 		goto done;
@@ -726,7 +722,6 @@ union_clustered(cov_state *st, const GEOSGeometry *const *g, const double *env, 
 			size_t		j = cand.v[k];
 			size_t		ri,
 						rj;
-			char		r;
 
 			if (j <= i)
 				continue;
@@ -737,13 +732,10 @@ union_clustered(cov_state *st, const GEOSGeometry *const *g, const double *env, 
 			/* envelopes that overlap are enough: members of different
 			 * groups then have disjoint envelopes, so the groups' unions are
 			 * disjoint, and an exact test costs more than it saves */
-			(void) r;
 			parent[ri > rj ? ri : rj] = ri < rj ? ri : rj;
 		}
 	}
 	/* members of each group, by root */
-	for (size_t i = 0; i < n; i++)
-		order[i] = i;
 	for (size_t i = 0; i < n; i++)
 		parent[i] = uf_find(parent, i);
 	{
@@ -829,7 +821,6 @@ done:
 		GEOSSTRtree_destroy_r(h, tree);
 	free(cand.v);
 	free(parent);
-	free(order);
 	return res;
 }
 
