@@ -1065,6 +1065,17 @@ subtract_cover(cov_state *st, dist_work *w)
 			if (inside)
 				continue;
 		}
+		if (hits.n == 1)
+		{
+			/* one circle: no clip, no union */
+			piece = GEOSDifference_r(h, p, st->scircle[w->cand.v[hits.v[0]]]);
+			if (!piece || !gv_take_polygons(st, &out, piece))
+			{
+				rc = geos_fail(st, "Difference");
+				goto done;
+			}
+			continue;
+		}
 		/* clip box: the part's envelope, widened a little so that no clip
 		 * edge runs along a part's edge */
 		mx = (pe[2] - pe[0]) * 1e-3 + 1e-7;

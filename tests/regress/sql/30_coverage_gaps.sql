@@ -39,7 +39,7 @@ LANGUAGE sql AS $$
           FROM dz, cover
     )
     SELECT gaps.code, ST_Area(gaps.g::geography),
-           coalesce((SELECT sum(p.people) FROM riskmap.population p WHERE ST_Intersects(gaps.g, ST_Centroid(p.geom))), 0),
+           coalesce((SELECT sum(p.people) FROM riskmap.population p WHERE p.geom && gaps.g AND ST_Intersects(gaps.g, ST_Centroid(p.geom))), 0),
            coalesce((SELECT array_agg(z.id ORDER BY z.id) FROM z WHERE ST_Intersects(z.g, gaps.g)), '{}')
       FROM gaps
      WHERE NOT ST_IsEmpty(gaps.g) AND ST_Area(gaps.g::geography) >= 0.01
@@ -61,8 +61,9 @@ LANGUAGE sql AS $$
               FULL JOIN lo l ON l.code = m.district_code
               FULL JOIN hi h ON h.code = coalesce(m.district_code, l.code))
     SELECT count(*) FILTER (WHERE in_m),
-           bool_and(NOT in_m OR (coalesce(la, 0) <= a AND a <= ha)),
-           bool_and(NOT in_m OR (coalesce(lp, 0) <= p AND p <= hp)),
+           -- (1e-9: sums of the same cells in another order)
+           bool_and(NOT in_m OR (coalesce(la, 0) * (1 - 1e-9) <= a AND a <= ha * (1 + 1e-9))),
+           bool_and(NOT in_m OR (coalesce(lp, 0) * (1 - 1e-9) <= p AND p <= hp * (1 + 1e-9))),
            bool_and(NOT in_m OR (coalesce(li, '{}') <@ i AND i <@ hi)),
            bool_and((NOT in_l OR in_m) AND (NOT in_m OR in_h))
       FROM j
