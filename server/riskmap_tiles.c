@@ -591,6 +591,22 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     }
 }
 
+/* Percent-decoding is libmicrohttpd's (MHD_http_unescape). A decoded NUL
+ * would silently cut the string short ("/index.html%00.png"): such a path or
+ * argument becomes "\x7f", which every parser here refuses. */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls;
+    (void)c;
+    size_t n = MHD_http_unescape(s);
+    if (strlen(s) != n) {
+        s[0] = '\x7f';
+        s[1] = '\0';
+        return 1;
+    }
+    return n;
+}
+
 static void log_mhd(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
@@ -770,7 +786,7 @@ int main(int argc, char **argv)
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, 0, NULL, NULL, handle, NULL, MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
-        MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "riskmap-tiles: cannot listen on %s\n", cfg.listen);
         rm_listener_stop(listener);
