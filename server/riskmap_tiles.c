@@ -546,11 +546,17 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     (void)cls;
     (void)version;
     (void)upload_data;
-    if (*req_cls != NULL) { /* a body we do not want: discard it */
+    /* First call: headers only. Answer on a later call, once the request is
+     * complete: a response queued during the first call makes libmicrohttpd
+     * close the connection afterwards (no keep-alive). */
+    if (*req_cls == NULL) {
+        *req_cls = (void *)1;
+        return MHD_YES;
+    }
+    if (*upload_data_size != 0) { /* a body we do not want: discard it */
         *upload_data_size = 0;
         return MHD_YES;
     }
-    *req_cls = (void *)1;
     if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
         json_object *o = json_object_new_object();
         json_object_object_add(o, "status", json_object_new_int(405));
