@@ -117,3 +117,7 @@ BEGIN
                        'FOR EACH STATEMENT EXECUTE FUNCTION riskmap._tiles_changed()', t || '_tiles_trunc', t);
     END LOOP;
 END $$;
+
+-- CREATE EXTENSION (also the second half of a DROP/CREATE reload, which fires no
+-- row triggers for the rows that went): every cached tile goes, at commit.
+SELECT pg_notify('riskmap_tiles', '*');
