@@ -166,7 +166,7 @@ static bool connection_lost(PGconn *c, const char *sqlstate)
     if (PQstatus(c) != CONNECTION_OK)
         return true;
     /* 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now, class 08 */
-    return sqlstate && (strncmp(sqlstate, "08", 2) == 0 || strcmp(sqlstate, "57P01") == 0 ||
+    return sqlstate && *sqlstate && (strncmp(sqlstate, "08", 2) == 0 || strcmp(sqlstate, "57P01") == 0 ||
                         strcmp(sqlstate, "57P02") == 0 || strcmp(sqlstate, "57P03") == 0);
 }
 
@@ -199,8 +199,8 @@ void rm_query(struct rm_pool *p, const char *sql, int nparams, const char *const
             msg = PQerrorMessage(p->conns[i]);
         snprintf(out->sqlstate, sizeof out->sqlstate, "%s", state ? state : "");
         snprintf(out->message, sizeof out->message, "%s", msg ? msg : "");
-        PQclear(r);
-        if (connection_lost(p->conns[i], state)) {
+        PQclear(r); /* state and msg point into r: from here on use out's copies */
+        if (connection_lost(p->conns[i], out->sqlstate)) {
             PQfinish(p->conns[i]);
             p->conns[i] = NULL;
             set_up(p, false);
@@ -215,7 +215,7 @@ void rm_query(struct rm_pool *p, const char *sql, int nparams, const char *const
             continue;
         }
         /* Class 22 (data exception) is the caller's fault: 400. */
-        out->status = (state && strncmp(state, "22", 2) == 0) ? RM_Q_INVALID : RM_Q_ERROR;
+        out->status = strncmp(out->sqlstate, "22", 2) == 0 ? RM_Q_INVALID : RM_Q_ERROR;
         if (PQtransactionStatus(p->conns[i]) != PQTRANS_IDLE) { /* never keep a connection in a transaction */
             PGresult *rb = PQexec(p->conns[i], "ROLLBACK");
             PQclear(rb);
