@@ -75,6 +75,36 @@ for (const p of ['/../../etc/passwd', '/%2e%2e/%2e%2e/etc/passwd', '/..%2f..%2fe
   const d = await request('/tiles/risk/0/0/0.png', { method: 'DELETE' });
   check(d.status === 405, `DELETE → 405 (${d.status})`);
 }
+// raw bytes that are not (quite) HTTP: whatever libmicrohttpd answers, never a crash
+{
+  const net = await import('node:net');
+  const raw = (bytes) => new Promise((resolve) => {
+    const sock = net.connect(Number(new URL(process.env.RISKMAP_BASE_URL).port), '127.0.0.1');
+    let got = '';
+    sock.on('data', (d) => { got += d.toString('latin1'); });
+    sock.on('error', () => resolve(got));
+    sock.on('close', () => resolve(got));
+    sock.setTimeout(3000, () => { sock.destroy(); resolve(got); });
+    sock.end(bytes);
+  });
+  const status = (s) => (/^HTTP\/1\.[01] (\d{3})/.exec(s) || [])[1] || 'closed';
+  const cases = {
+    garbage: Buffer.from([0, 1, 2, 255, 13, 10, 13, 10]),
+    'absolute-form': 'GET http://evil/../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n',
+    'long URL': `GET /tiles/risk/${'9'.repeat(70000)}.png HTTP/1.1\r\nHost: x\r\n\r\n`,
+    'many headers': 'GET /health HTTP/1.1\r\n' + Array.from({ length: 3000 }, (_, i) => `X-H${i}: ${'v'.repeat(20)}\r\n`).join('') + '\r\n',
+    'no version': 'GET /health\r\n\r\n',
+    'tab and NUL in path': 'GET /tiles/risk/1/0/\t\x000.png HTTP/1.1\r\nHost: x\r\n\r\n',
+    'HTTP/1.0 keep-alive': 'GET /tiles/risk/0/0/0.png HTTP/1.0\r\n\r\n',
+  };
+  for (const [name, bytes] of Object.entries(cases)) {
+    const got = await raw(bytes);
+    const st = status(got);
+    check(!got.includes('root:') && (st === 'closed' || /^[2-5]\d\d$/.test(st)), `raw ${name} → ${st}`);
+    check((await request('/health')).status === 200, `alive after raw ${name}`);
+  }
+}
+
 // the server is still alive after all that
 check((await request('/health')).status === 200, 'server alive after malformed requests');
 
