@@ -472,6 +472,28 @@ static enum MHD_Result handle_source(struct MHD_Connection *c)
     return send_json(c, MHD_HTTP_OK, f, "no-store");
 }
 
+/* The styles the renderer draws with (riskmap.tile_style, when the renderer
+ * has one), for the viewer's legend. Only the served styles. */
+static enum MHD_Result handle_styles(struct MHD_Connection *c)
+{
+    struct rm_qresult q;
+    rm_query(pool, "SELECT s.name, s.spec FROM riskmap.tile_style s ORDER BY s.name", 0, NULL, 0, &q);
+    json_object *o = json_object_new_object(), *styles = json_object_new_object();
+    json_object_object_add(o, "styles", styles);
+    if (q.status == RM_Q_OK) {
+        for (int row = 0; row < PQntuples(q.res); row++)
+            if (style_index(PQgetvalue(q.res, row, 0)) >= 0)
+                json_object_object_add(styles, PQgetvalue(q.res, row, 0), value_json(q.res, row, 1));
+        rm_qresult_clear(&q);
+    } else if (q.status == RM_Q_ERROR && !strcmp(q.sqlstate, "42P01")) {
+        /* no tile_style table: the viewer uses its built-in legend */
+    } else {
+        json_object_put(o);
+        return send_query_error(c, &q);
+    }
+    return send_json(c, MHD_HTTP_OK, o, "no-cache");
+}
+
 static enum MHD_Result handle_health(struct MHD_Connection *c)
 {
     struct rm_qresult q;
@@ -587,6 +609,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         return handle_districts(c);
     case RM_ROUTE_SOURCE:
         return handle_source(c);
+    case RM_ROUTE_STYLES:
+        return handle_styles(c);
     case RM_ROUTE_STATIC:
         return handle_static(c, &rt);
     case RM_ROUTE_BAD_REQUEST:

@@ -169,6 +169,8 @@ void rm_route_parse(const char *path, size_t len, struct rm_route *r)
         return set(r, RM_ROUTE_DISTRICTS, NULL);
     if (equals(path, len, "/api/source"))
         return set(r, RM_ROUTE_SOURCE, NULL);
+    if (equals(path, len, "/api/styles"))
+        return set(r, RM_ROUTE_STYLES, NULL);
     if (starts_with(path, len, "/tiles/", &plen))
         return parse_tile(path + plen, len - plen, r);
     if (starts_with(path, len, "/leaflet/", &plen)) {

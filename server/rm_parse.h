@@ -21,6 +21,7 @@ enum rm_route_kind {
     RM_ROUTE_UNCOVERED,     /* /api/uncovered */
     RM_ROUTE_DISTRICTS,     /* /api/districts */
     RM_ROUTE_SOURCE,        /* /api/source */
+    RM_ROUTE_STYLES,        /* /api/styles */
     RM_ROUTE_STATIC,        /* a file of the viewer, or of Leaflet's dist folder */
 };
 

@@ -74,36 +74,110 @@
     return layer;
   }
 
-  // ---- legend
+  // ---- legend: drawn from the renderer's style (GET api/styles, the table
+  // riskmap.tile_style); DEFAULT_STYLES when the server has none.
+  var DEFAULT_STYLES = {
+    risk: { layers: [
+      { type: 'impact_zones', fill_by_level: ['#E6000055', '#FF8C0055', '#FFD7005C', '#2E7DFF40'], stroke_by_level: ['#C00000CC', '#E07000CC', '#C8A000CC', '#1E50C899'] },
+      { type: 'undrilled', max_level: 2, color: '#7F0000' },
+      { type: 'district_borders', color: '#4A3F6B' },
+      { type: 'sources', stroke_by_level: ['#D00000', '#F07800', '#E8C000', '#2060D0'], default_shape: 'circle', symbols: {} },
+      { type: 'shelters', fill: '#1A9850', default_shape: 'square', symbols: { shelter: 'square', hospital: { shape: 'cross', fill: '#0072B2' }, fire_station: { shape: 'diamond', fill: '#D95F02' }, warehouse: { shape: 'hexagon', fill: '#6A51A3' } } }
+    ] },
+    evacuation: { layers: [
+      { type: 'catchments', palette: ['#1B9E7766', '#D95F0266', '#7570B366', '#E7298A66'] },
+      { type: 'unserved', fill: '#B2182B80', color: '#B2182B' },
+      { type: 'district_borders', color: '#4A3F6B' },
+      { type: 'shelters', fill: '#1A9850', default_shape: 'square', symbols: { shelter: 'square', hospital: { shape: 'cross', fill: '#0072B2' }, fire_station: { shape: 'diamond', fill: '#D95F02' }, warehouse: { shape: 'hexagon', fill: '#6A51A3' } } }
+    ] }
+  };
+  var styles = DEFAULT_STYLES;
+  var SHELTER_KINDS = { shelter: '避难场所', hospital: '医院', fire_station: '消防站', warehouse: '物资仓库' };
+  var CATEGORIES = { landslide: '滑坡', flood: '洪涝', chemical: '危化品', hazardous_chemicals: '危化品', gas_pipeline: '燃气管线', gas: '燃气', crowd: '人员密集场所', mine: '矿山', dam: '水库大坝', fire: '火灾', geological: '地质灾害', waterway: '水上交通' };
+  var SHAPES = {
+    circle: null, square: '2,2 12,2 12,12 2,12', triangle: '7,1.5 12.8,12 1.2,12', diamond: '7,0.8 13.2,7 7,13.2 0.8,7',
+    hexagon: '3.5,1.5 10.5,1.5 13.5,7 10.5,12.5 3.5,12.5 0.5,7',
+    star: '7,0.8 8.7,5.2 13.4,5.3 9.7,8.2 11,12.8 7,10.1 3,12.8 4.3,8.2 0.6,5.3 5.3,5.2',
+    cross: '5,1 9,1 9,5 13,5 13,9 9,9 9,13 5,13 5,9 1,9 1,5 5,5'
+  };
+  function symbol(shape, fill, stroke) {
+    var NS = 'http://www.w3.org/2000/svg', svg = document.createElementNS(NS, 'svg'), g;
+    svg.setAttribute('width', '14'); svg.setAttribute('height', '14'); svg.setAttribute('viewBox', '0 0 14 14');
+    svg.setAttribute('class', 'sym');
+    if (SHAPES[shape]) { g = document.createElementNS(NS, 'polygon'); g.setAttribute('points', SHAPES[shape]); }
+    else { g = document.createElementNS(NS, 'circle'); g.setAttribute('cx', '7'); g.setAttribute('cy', '7'); g.setAttribute('r', '5'); }
+    g.setAttribute('fill', fill || '#fff'); g.setAttribute('stroke', stroke || '#fff'); g.setAttribute('stroke-width', '1.6');
+    svg.appendChild(g);
+    return svg;
+  }
+  function swatch(fill, stroke) { return el('i', { style: 'background:' + fill + ';border-color:' + stroke }); }
   var legend = L.control({ position: 'bottomright' });
   var legendBox;
-  function row(swatch, label) { return el('div', { class: 'row' }, swatch, el('span', { text: label })); }
-  function renderLegend(style) {
-    legendBox.textContent = '';
-    if (style === 'evacuation') {
-      legendBox.appendChild(el('h3', { text: '疏散 · Evacuation' }));
-      legendBox.appendChild(row(el('i', { style: 'background:linear-gradient(90deg,#1B9E7766 0 33%,#D95F0266 33% 66%,#7570B366 66%);border-color:#fff' }), '避难场所服务范围（每处一色）'));
-      legendBox.appendChild(row(el('i', { style: 'background:#B2182B80;border-color:#B2182B' }), '未能安置的人口'));
-    } else {
-      legendBox.appendChild(el('h3', { text: '风险等级 · 影响范围' }));
-      [1, 2, 3, 4].forEach(function (l) {
-        legendBox.appendChild(row(el('i', { style: 'background:' + LEVELS[l].fill + ';border-color:' + LEVELS[l].stroke }), LEVELS[l].name));
+  function row(sw, label) { return el('div', { class: 'row' }, sw, el('span', { text: label })); }
+  var LEGEND = {
+    impact_zones: function (l) {
+      [1, 2, 3, 4].forEach(function (lv) {
+        legendBox.appendChild(row(swatch(l.fill_by_level[lv - 1], l.stroke_by_level[lv - 1]), LEVELS[lv].name + ' 影响范围'));
       });
-      legendBox.appendChild(row(el('i', { class: 'hatch' }), '高风险（Ⅰ、Ⅱ级）本年度未安排演练（#7F0000 交叉阴影）'));
-      legendBox.appendChild(row(el('i', { class: 'dot', style: 'border-color:#C00000' }), '风险源 / 隐患点（边色为等级）'));
-    }
-    legendBox.appendChild(row(el('i', { class: 'sym', style: 'background:#1A9850;border-radius:50%' }), '避难场所'));
-    legendBox.appendChild(row(el('i', { class: 'sym', style: 'background:#0072B2' }), '医院'));
-    legendBox.appendChild(row(el('i', { class: 'sym', style: 'background:#D95F02;transform:rotate(45deg) scale(.8)' }), '消防站'));
-    legendBox.appendChild(row(el('i', { class: 'sym', style: 'background:#6A51A3' }), '物资仓库'));
-    legendBox.appendChild(row(el('i', { class: 'district' }), '区县界'));
+    },
+    undrilled: function (l) {
+      var c = l.color || '#7F0000';
+      var hatch = 'repeating-linear-gradient(45deg,' + c + ' 0 1.2px,transparent 1.2px 5px),repeating-linear-gradient(-45deg,' + c + ' 0 1.2px,transparent 1.2px 5px)';
+      legendBox.appendChild(row(el('i', { class: 'hatch', style: 'background:' + hatch + ';border-color:' + c }),
+        '高风险（' + ['', 'Ⅰ', 'Ⅰ、Ⅱ', 'Ⅰ～Ⅲ', 'Ⅰ～Ⅳ'][l.max_level || 2] + '级）本年度未安排演练（' + c + ' 交叉阴影）'));
+    },
+    district_borders: function (l) { legendBox.appendChild(row(el('i', { class: 'district', style: 'border-color:' + l.color }), '区县界')); },
+    sources: function (l) {
+      var sl = l.stroke_by_level || [];
+      var levels = el('span', { class: 'syms' });
+      [0, 1, 2, 3].forEach(function (i) { levels.appendChild(symbol(l.default_shape, '#fff', sl[i])); });
+      legendBox.appendChild(row(levels, '风险源 / 隐患点（边色为等级）'));
+      var byShape = {};
+      Object.keys(l.symbols || {}).forEach(function (cat) {
+        var sh = typeof l.symbols[cat] === 'string' ? l.symbols[cat] : l.symbols[cat].shape;
+        (byShape[sh] = byShape[sh] || []).push(CATEGORIES[cat] || cat);
+      });
+      Object.keys(byShape).forEach(function (sh) {
+        if (sh !== l.default_shape) legendBox.appendChild(row(symbol(sh, '#fff', '#555'), byShape[sh].join('、')));
+      });
+    },
+    shelters: function (l) {
+      Object.keys(SHELTER_KINDS).forEach(function (kind) {
+        var s = (l.symbols || {})[kind], shape = typeof s === 'string' ? s : (s && s.shape) || l.default_shape;
+        legendBox.appendChild(row(symbol(shape, (s && s.fill) || l.fill, '#fff'), SHELTER_KINDS[kind]));
+      });
+    },
+    catchments: function (l) {
+      var p = l.palette || [], stops = p.slice(0, 3).map(function (c, i) { return c + ' ' + (i * 33) + '% ' + ((i + 1) * 33) + '%'; });
+      legendBox.appendChild(row(el('i', { style: 'border-color:#fff;background:linear-gradient(90deg,' + stops.join(',') + ')' }), '避难场所服务范围（每处一色）'));
+    },
+    unserved: function (l) { legendBox.appendChild(row(swatch(l.fill, l.color), '未能安置的人口')); }
+  };
+  var currentStyle = 'risk';
+  function renderLegend(style) {
+    currentStyle = style;
+    if (!legendBox) return;
+    legendBox.textContent = '';
+    legendBox.appendChild(el('h3', { text: style === 'evacuation' ? '疏散 · Evacuation' : '风险 · Risk' }));
+    var spec = styles[style] || DEFAULT_STYLES[style] || DEFAULT_STYLES.risk;
+    (spec.layers || []).forEach(function (l) {
+      if (LEGEND[l.type]) { try { LEGEND[l.type](l); } catch (e) { /* a style the legend does not know */ } }
+    });
   }
   legend.onAdd = function () {
     legendBox = el('div', { class: 'legend', id: 'legend' });
     L.DomEvent.disableClickPropagation(legendBox);
-    renderLegend('risk');
+    L.DomEvent.disableScrollPropagation(legendBox);
+    renderLegend(currentStyle);
     return legendBox;
   };
+  getJSON('api/styles').then(function (r) {
+    if (r && r.styles && Object.keys(r.styles).length) {
+      Object.keys(DEFAULT_STYLES).forEach(function (k) { if (!r.styles[k]) r.styles[k] = DEFAULT_STYLES[k]; });
+      styles = r.styles;
+      renderLegend(currentStyle);
+    }
+  }).catch(function () { /* built-in legend */ });
 
   // ---- side panel: uncovered sources of the selected (or central) district
   var districts = [];

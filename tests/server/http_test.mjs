@@ -158,6 +158,10 @@ for (const style of ['risk', 'evacuation']) {
   check(d && d.properties.name === '渝中区' && Array.isArray(d.bbox) && d.bbox.length === 4, `/api/districts 500103 with bbox (${JSON.stringify(d)})`);
 }
 {
+  const r = await json('/api/styles');
+  check(r.status === 200 && typeof r.json.styles === 'object', `/api/styles → 200 (${Object.keys(r.json.styles || {})})`);
+}
+{
   const r = await json('/api/source?lon=106.578&lat=29.5579');
   check(r.status === 200 && r.json.type === 'Feature' && r.json.id === 1, `/api/source nearest is source 1 (${r.status} ${r.json.id})`);
   checkGeometry(r.json.geometry, '/api/source');

@@ -78,6 +78,7 @@ static void test_api_and_json(void **state)
     assert_int_equal(parse("/api/uncovered").kind, RM_ROUTE_UNCOVERED);
     assert_int_equal(parse("/api/districts").kind, RM_ROUTE_DISTRICTS);
     assert_int_equal(parse("/api/source").kind, RM_ROUTE_SOURCE);
+    assert_int_equal(parse("/api/styles").kind, RM_ROUTE_STYLES);
     struct rm_route r = parse("/tiles/evacuation.json");
     assert_int_equal(r.kind, RM_ROUTE_TILEJSON);
     assert_string_equal(r.style, "evacuation");
