@@ -263,7 +263,7 @@
 
   // ---- popup of the nearest source
   function fmt(v, unit) { return v === null || v === undefined ? '—' : String(v) + (unit || ''); }
-  function sourcePopup(f) {
+  function sourcePopup(f, fromMap) {
     var p = f.properties;
     var box = el('div', { class: 'source-popup', 'data-source-id': String(p.id) },
       el('h3', null, levelBadge(p.risk_level), p.name),
@@ -273,7 +273,7 @@
         el('tr', null, el('th', { text: '区县' }), el('td', { text: (p.district_name || '') + ' (' + p.district_code + ')' })),
         el('tr', null, el('th', { text: '影响半径' }), el('td', { text: fmt(p.impact_radius_m, ' m') })),
         el('tr', null, el('th', { text: '暴露人口' }), el('td', { text: fmt(p.population_exposed, ' 人') })),
-        el('tr', null, el('th', { text: '编号' }), el('td', { text: '#' + p.id + ' · 距点击处 ' + fmt(p.distance_m, ' m') }))));
+        el('tr', null, el('th', { text: '编号' }), el('td', { text: '#' + p.id + (fromMap ? ' · 距点击处 ' + fmt(p.distance_m, ' m') : '') }))));
     box.appendChild(el('h4', { text: '应急预案（一源一事一案）' }));
     if (!p.plans.length) box.appendChild(el('div', { class: 'bad', text: '无预案' }));
     p.plans.forEach(function (pl) {
@@ -306,7 +306,7 @@
     getJSON(url).then(function (f) {
       if (seq !== popupSeq) return;  // a later click won
       var at = geomLatLng(f.geometry) || latlng;
-      L.popup({ maxWidth: 360 }).setLatLng(at).setContent(sourcePopup(f)).openOn(map);
+      L.popup({ maxWidth: 360 }).setLatLng(at).setContent(sourcePopup(f, !expectId)).openOn(map);
     }).catch(function () { /* nothing near the click */ });
   }
   map.on('click', function (e) { showSource(e.latlng); });

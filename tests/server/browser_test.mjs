@@ -71,6 +71,7 @@ try {
   const popupText = await page.locator('.leaflet-popup .source-popup').last().innerText();
   check(popupText.includes('解放碑加油站') && popupText.includes('应急预案') && popupText.includes('本年度演练'), 'popup from the panel with plan and drill status');
   await page.waitForFunction(() => [...document.querySelectorAll('.leaflet-tile')].every((t) => t.classList.contains('leaflet-tile-loaded')), null, { timeout: 30000 });
+  await page.waitForTimeout(400); // the popup's fade-in
   await page.screenshot({ path: path.join(OUT, 'viewer.png') });
 
   // popup by clicking the map on a source
@@ -87,6 +88,7 @@ try {
   const clicked = await page.locator('.leaflet-popup .source-popup').last().getAttribute('data-source-id');
   check(clicked === '2', `click on the map opens the nearest source's popup (${clicked})`);
   await page.waitForFunction(() => [...document.querySelectorAll('.leaflet-tile')].every((t) => t.classList.contains('leaflet-tile-loaded')), null, { timeout: 30000 });
+  await page.waitForTimeout(400);
   await page.screenshot({ path: path.join(OUT, 'viewer-click.png') });
 
   // the evacuation style
