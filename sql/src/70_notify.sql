@@ -15,18 +15,20 @@
 -- The bounding box of g grown by r metres on the ground, a little generously
 -- (1 % and the longitude degree at the box's widest latitude).
 CREATE FUNCTION _notify_zone_box(g geometry, r double precision) RETURNS box2d
-LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = riskmap, public, pg_temp AS $$
-    SELECT CASE
-        WHEN g IS NULL OR ST_IsEmpty(g) THEN NULL
-        WHEN r IS NULL OR r <= 0 THEN Box2D(g)
-        ELSE ST_Expand(Box2D(g),
-                       r * 1.01 / (111320.0 * greatest(cos(radians(least(89.0, greatest(abs(ST_YMin(g)), abs(ST_YMax(g)))))), 0.01)),
-                       r * 1.01 / 110574.0)
-    END
-$$;
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+    IF g IS NULL OR ST_IsEmpty(g) THEN
+        RETURN NULL;
+    ELSIF r IS NULL OR r <= 0 THEN
+        RETURN Box2D(g);
+    END IF;
+    RETURN ST_Expand(Box2D(g),
+                     r * 1.01 / (111320.0 * greatest(cos(radians(least(89.0, greatest(abs(ST_YMin(g)), abs(ST_YMax(g)))))), 0.01)),
+                     r * 1.01 / 110574.0);
+END $$;
 
 CREATE FUNCTION _notify_tiles(b box2d, p_styles text DEFAULT '') RETURNS void
-LANGUAGE plpgsql SET search_path = riskmap, public, pg_temp AS $$
+LANGUAGE plpgsql AS $$
 BEGIN
     IF b IS NULL THEN
         IF p_styles <> '' THEN
@@ -40,8 +42,10 @@ END $$;
 
 -- One statement-level trigger function for all tables. The transition tables
 -- are called old_rows / new_rows; %1$I below is one of them.
+-- SECURITY DEFINER: the extents come from rows the writer may not see (RLS);
+-- 99_finish.sql pins its search_path (riskmap, PostGIS's schema, pg_temp).
 CREATE FUNCTION _tiles_changed() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = riskmap, public, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER AS $$
 DECLARE
     q      text;
     styles text := '';
