@@ -522,6 +522,7 @@ static enum MHD_Result handle_health(struct MHD_Connection *c)
     json_object_object_add(co, "evicted", json_object_new_int64((int64_t)st.evicted));
     json_object_object_add(co, "invalidated", json_object_new_int64((int64_t)st.invalidated));
     json_object_object_add(co, "notifications", json_object_new_int64((int64_t)st.notifications));
+    json_object_object_add(co, "generation", json_object_new_int64((int64_t)st.generation));
     json_object_object_add(o, "cache", co);
     return send_json(c, up ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, o, "no-store");
 }

@@ -306,6 +306,7 @@ void rm_cache_get_stats(struct rm_cache *c, struct rm_cache_stats *s)
     s->evicted = c->evicted;
     s->invalidated = c->invalidated;
     s->notifications = c->notifications;
+    s->generation = c->gen;
     s->live = c->live;
     pthread_mutex_unlock(&c->mu);
 }

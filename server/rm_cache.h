@@ -31,6 +31,7 @@ struct rm_cache;
 struct rm_cache_stats {
     size_t entries, bytes, max_bytes;
     uint64_t hits, misses, stores, refused, evicted, invalidated, notifications;
+    uint64_t generation; /* changes with every invalidation */
     bool live; /* invalidations are being received */
 };
 

@@ -63,7 +63,9 @@
   map.setView([29.56, 106.55], 9);  // 重庆 until TileJSON gives the bounds
 
   function tileLayer(style, tj) {
-    var layer = L.tileLayer('tiles/' + style + '/{z}/{x}/{y}{r}.png', {
+    var template = 'tiles/' + style + '/{z}/{x}/{y}{r}.png';
+    var layer = L.tileLayer(template, {
+      template: template,
       minZoom: tj ? tj.minzoom : 0,
       maxZoom: tj ? tj.maxzoom : 20,
       attribution: tj ? tj.attribution : 'riskmap',
@@ -324,7 +326,27 @@
     L.control.layers({ '风险 · Risk': risk, '疏散 · Evacuation': evac }, null, { collapsed: false, position: 'topright' }).addTo(map);
     legend.addTo(map);
     L.control.scale({ imperial: false }).addTo(map);
-    map.on('baselayerchange', function (e) { renderLegend(e.layer === evac ? 'evacuation' : 'risk'); });
+    var active = risk;
+    map.on('baselayerchange', function (e) { active = e.layer; renderLegend(e.layer === evac ? 'evacuation' : 'risk'); });
+    // Live map: when the server's cache generation moves (a committed change
+    // dropped tiles), reload the visible tiles (unchanged ones answer 304) and
+    // the panel.
+    var generation = null;
+    function poll() {
+      getJSON('health').then(function (h) {
+        var g = h.cache && h.cache.generation;
+        if (generation !== null && g !== generation) {
+          // A new URL: the browser's image cache would otherwise reuse the old
+          // pictures. The server ignores the query string (its own cache has
+          // already dropped exactly the changed tiles).
+          [risk, evac].forEach(function (l) { l.setUrl(l.options.template + '?v=' + g, l !== active); });
+          if (shownDistrict) loadUncovered(shownDistrict, true);
+        }
+        generation = g;
+      }).catch(function () { /* database away: keep what is shown */ });
+    }
+    poll();
+    setInterval(function () { if (!document.hidden) poll(); }, 3000);
     districts = res[2].features || [];
     districts.forEach(function (d) {
       picker.appendChild(el('option', { value: d.id, text: d.properties.name + ' (' + d.id + ')' }));

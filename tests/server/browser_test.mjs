@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { check, done } from './lib.mjs';
+import { check, done, psql, sleep } from './lib.mjs';
 
 const require = createRequire(path.join(process.env.RISKMAP_SRC, 'web', 'package.json'));
 const { chromium } = require('playwright-core');
@@ -27,7 +27,12 @@ let status = 0;
 try {
   const page = browser.pages()[0] || await browser.newPage();
   const failedTiles = [], external = [], consoleErrors = [];
-  page.on('response', (r) => { if (r.url().includes('/tiles/') && r.status() >= 400) failedTiles.push(`${r.status()} ${r.url()}`); });
+  let tileResponses = 0;
+  page.on('response', (r) => {
+    if (!r.url().includes('/tiles/')) return;
+    tileResponses++;
+    if (r.status() >= 400) failedTiles.push(`${r.status()} ${r.url()}`);
+  });
   // Leaflet aborts the tiles of a view it leaves (net::ERR_ABORTED): not a failure.
   page.on('requestfailed', (r) => {
     if (r.url().includes('/tiles/') && !/ERR_ABORTED/.test(r.failure()?.errorText || '')) failedTiles.push(`failed ${r.url()} ${r.failure()?.errorText}`);
@@ -90,6 +95,14 @@ try {
   await page.waitForFunction(() => [...document.querySelectorAll('.leaflet-tile')].every((t) => t.classList.contains('leaflet-tile-loaded')), null, { timeout: 30000 });
   await page.waitForTimeout(400);
   await page.screenshot({ path: path.join(OUT, 'viewer-click.png') });
+
+  // live map: a committed change makes the viewer reload its tiles by itself
+  const before = tileResponses;
+  psql('update riskmap.risk_source set risk_level = 1 where id = 2');
+  const t0 = Date.now();
+  while (tileResponses === before && Date.now() - t0 < 8000) await sleep(100);
+  check(tileResponses > before, `the viewer reloads its tiles after a change (${Date.now() - t0} ms)`);
+  await page.waitForFunction(() => [...document.querySelectorAll('.leaflet-tile')].every((t) => t.classList.contains('leaflet-tile-loaded')), null, { timeout: 30000 });
 
   // the evacuation style
   await page.locator('.leaflet-control-layers-base label', { hasText: 'Evacuation' }).click();

@@ -219,6 +219,7 @@ for (const style of ['risk', 'evacuation']) {
   check(old2.headers.etag !== old1.headers.etag && new2.headers.etag !== new1.headers.etag, 'moving a source changes its old and its new tiles');
   psql('update riskmap.risk_source set geom = ST_SetSRID(ST_MakePoint(106.5775, 29.5577), 4326) where id = 1');
   // a rolled back change notifies nothing
+  await sleep(500);
   const n2 = (await health()).cache.notifications;
   psql("begin; update riskmap.risk_source set risk_level = 4 where id = 2; rollback;");
   await sleep(300);
