@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef RISKMAP_WEB_DIR
@@ -234,6 +235,69 @@ static enum MHD_Result serve_tile_entry(struct MHD_Connection *c, struct rm_tile
     return ret;
 }
 
+/* Single flight: when several requests miss the same tile at once (viewers
+ * reloading after a change), one renders it and the others wait for the cache. */
+#define INFLIGHT_MAX 64
+static pthread_mutex_t inflight_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t inflight_cv = PTHREAD_COND_INITIALIZER;
+static struct rm_tile_key inflight[INFLIGHT_MAX];
+static bool inflight_used[INFLIGHT_MAX];
+
+static bool same_key(const struct rm_tile_key *a, const struct rm_tile_key *b)
+{
+    return a->x == b->x && a->y == b->y && a->z == b->z && a->scale == b->scale && a->style == b->style;
+}
+
+/* >= 0: a slot, we render; -1: another request rendered it meanwhile, look in
+ * the cache again; -2: render without coordination (no free slot, or waited
+ * too long). */
+static int inflight_begin(const struct rm_tile_key *k)
+{
+    bool waited = false;
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += 30;
+    pthread_mutex_lock(&inflight_mu);
+    for (;;) {
+        int free_slot = -1;
+        bool busy = false;
+        for (int i = 0; i < INFLIGHT_MAX; i++) {
+            if (inflight_used[i] && same_key(&inflight[i], k))
+                busy = true;
+            else if (!inflight_used[i] && free_slot < 0)
+                free_slot = i;
+        }
+        if (busy) {
+            waited = true;
+            if (pthread_cond_timedwait(&inflight_cv, &inflight_mu, &deadline) == ETIMEDOUT) {
+                pthread_mutex_unlock(&inflight_mu);
+                return -2;
+            }
+            continue;
+        }
+        if (waited) {
+            pthread_mutex_unlock(&inflight_mu);
+            return -1;
+        }
+        if (free_slot >= 0) {
+            inflight_used[free_slot] = true;
+            inflight[free_slot] = *k;
+        }
+        pthread_mutex_unlock(&inflight_mu);
+        return free_slot >= 0 ? free_slot : -2;
+    }
+}
+
+static void inflight_end(int slot)
+{
+    if (slot < 0)
+        return;
+    pthread_mutex_lock(&inflight_mu);
+    inflight_used[slot] = false;
+    pthread_cond_broadcast(&inflight_cv);
+    pthread_mutex_unlock(&inflight_mu);
+}
+
 static enum MHD_Result handle_tile(struct MHD_Connection *c, const struct rm_route *rt)
 {
     int si = style_index(rt->style);
@@ -241,9 +305,16 @@ static enum MHD_Result handle_tile(struct MHD_Connection *c, const struct rm_rou
         return send_error(c, MHD_HTTP_NOT_FOUND, "unknown style");
     struct rm_tile_key key = {.x = (uint32_t)rt->x, .y = (uint32_t)rt->y, .z = (uint8_t)rt->z,
                               .scale = (uint8_t)rt->scale, .style = (uint8_t)si};
-    struct rm_tile *t = rm_cache_get(cache, &key);
-    if (t)
-        return serve_tile_entry(c, t);
+    struct rm_tile *t;
+    int slot;
+    for (int tries = 0;; tries++) {
+        t = rm_cache_get(cache, &key);
+        if (t)
+            return serve_tile_entry(c, t);
+        slot = inflight_begin(&key);
+        if (slot != -1 || tries >= 2)
+            break;
+    }
 
     uint64_t gen = rm_cache_generation(cache);
     char z[12], x[12], y[12], s[4];
@@ -254,10 +325,13 @@ static enum MHD_Result handle_tile(struct MHD_Connection *c, const struct rm_rou
     const char *params[5] = {z, x, y, rt->style, s};
     struct rm_qresult q;
     rm_query(pool, SQL_TILE, 5, params, 1, &q);
-    if (q.status != RM_Q_OK)
+    if (q.status != RM_Q_OK) {
+        inflight_end(slot);
         return send_query_error(c, &q);
+    }
     if (PQntuples(q.res) != 1 || PQgetisnull(q.res, 0, 0) || PQgetlength(q.res, 0, 1) != 32) {
         rm_qresult_clear(&q);
+        inflight_end(slot);
         return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "riskmap.tile returned no image");
     }
     t = calloc(1, sizeof *t);
@@ -267,6 +341,7 @@ static enum MHD_Result handle_tile(struct MHD_Connection *c, const struct rm_rou
         free(t);
         free(png);
         rm_qresult_clear(&q);
+        inflight_end(slot);
         return MHD_NO;
     }
     memcpy(png, PQgetvalue(q.res, 0, 0), len);
@@ -280,6 +355,7 @@ static enum MHD_Result handle_tile(struct MHD_Connection *c, const struct rm_rou
     if (!r) {
         free(png);
         free(t);
+        inflight_end(slot);
         return MHD_NO;
     }
     add_common_headers(r);
@@ -289,6 +365,7 @@ static enum MHD_Result handle_tile(struct MHD_Connection *c, const struct rm_rou
     MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
     t->resp = r;
     t = rm_cache_put(cache, t, gen);
+    inflight_end(slot);
     return serve_tile_entry(c, t);
 }
 
