@@ -311,7 +311,7 @@ static enum MHD_Result handle_tile(struct MHD_Connection *c, const struct rm_rou
         t = rm_cache_get(cache, &key);
         if (t)
             return serve_tile_entry(c, t);
-        slot = inflight_begin(&key);
+        slot = cfg.cache_mb ? inflight_begin(&key) : -2; /* nothing to wait for without a cache */
         if (slot != -1 || tries >= 2)
             break;
     }
