@@ -114,7 +114,8 @@ BEGIN
     JOIN riskmap_demo_gen.dist db ON db.code = nb.b
     CROSS JOIN LATERAL (SELECT n.id, n.geom FROM riskmap_demo_gen.node n WHERE n.code = nb.b
                         ORDER BY n.geom <-> x.geom, n.id LIMIT 1) y
-    WHERE x.code = nb.a AND ST_DWithin(x.geom, db.geom, 2.5 * nb.sa / 100000.0);
+    WHERE x.code = nb.a AND x.geom && ST_Expand(box2d(db.geom), 2.5 * nb.sa / 100000.0)
+      AND ST_DWithin(x.geom, db.geom, 2.5 * nb.sa / 100000.0);
     SELECT * INTO best FROM pair_cand ORDER BY d, na LIMIT 1;
     IF best IS NULL OR best.na IS NULL THEN
       CONTINUE;
@@ -167,7 +168,8 @@ WITH cand AS (
 ), ends AS (SELECT id, a AS n FROM cand UNION ALL SELECT id, b FROM cand),
    first_at AS (SELECT n, min(id) AS id FROM ends GROUP BY n)
 SELECT c.id, c.a, c.b FROM cand c
-WHERE c.id = (SELECT id FROM first_at WHERE n = c.a) AND c.id = (SELECT id FROM first_at WHERE n = c.b);
+JOIN first_at fa ON fa.n = c.a AND fa.id = c.id
+JOIN first_at fb ON fb.n = c.b AND fb.id = c.id;
 WITH two AS (SELECT e.a, e.b FROM riskmap_demo_gen.edge2 e WHERE e.id NOT IN (SELECT id FROM riskmap_demo_gen.oneway)),
      r AS (SELECT riskmap_demo_gen.components((SELECT count(*)::int FROM riskmap_demo_gen.node),
                                               array_agg(a ORDER BY a, b), array_agg(b ORDER BY a, b)) AS root FROM two)

@@ -217,11 +217,16 @@ FROM riskmap_demo_gen.src_named s JOIN riskmap_demo_gen.category c USING (cat)
 ORDER BY 1;
 
 -- People exposed: the density of the population cell under the source times
--- the ground area of its impact zone.
+-- the ground area of its impact zone (Steiner's formula, no buffering).
 UPDATE riskmap.risk_source r SET population_exposed = x.people
 FROM (SELECT r.id,
              round(coalesce(p.people / ST_Area(p.geom::geography), 0)
-                   * ST_Area(ST_Buffer(r.geom::geography, greatest(r.impact_radius_m, 1)))) AS people
+                   -- area of the zone: the source's own area, its outline (or
+                   -- twice its length) times the radius, and a disc
+                   * (ST_Area(r.geom::geography)
+                      + CASE WHEN GeometryType(r.geom) LIKE '%POLYGON' THEN ST_Perimeter(r.geom::geography)
+                             ELSE 2 * ST_Length(r.geom::geography) END * r.impact_radius_m
+                      + pi() * r.impact_radius_m ^ 2)) AS people
       FROM riskmap.risk_source r
       LEFT JOIN LATERAL (SELECT p.people, p.geom FROM riskmap.population p
                          WHERE ST_Intersects(p.geom, ST_PointOnSurface(r.geom))

@@ -16,7 +16,8 @@
 -- plan.content stays NULL (no docs/plan_content.md schema to follow yet).
 
 -- Dates of a plan of a given status and profile:
---   fresh   in force, approved 60..1000 days ago (some revised: revised_on = approved_on)
+--   fresh   in force, approved 60..1000 days ago (some revised: revised_on = published_on
+--           of the revision, the first version approved 3..5 years earlier)
 --   stale   in force, approved 3.1..5.5 years ago, never revised
 --   late    filed, but after its 20-working-day deadline
 --   overdue published 35..185 days ago, not filed
@@ -61,8 +62,9 @@ BEGIN
       END IF;
       IF filed > today THEN filed := today; END IF;
       IF profile = 'fresh' AND today - approved > 400 AND u4 < 0.35 THEN
-        -- A revised plan: the current version is the revision.
-        revised := approved;
+        -- A revised plan: the current version is the revision, and (as
+        -- riskmap.plan_transition does) revised_on is its publication date.
+        revised := published;
         first_approved := approved - (1100 + floor(700 * u4 / 0.35))::int;
       END IF;
     WHEN 'revising' THEN
@@ -200,7 +202,10 @@ WHERE r.risk_level >= 3
   AND (q.id IS NOT NULL OR (z.id IS NOT NULL AND riskmap_demo_gen.u('lnk:zx:' || r.id || ':' || e.event_type) < 0.55))
 ORDER BY 1, 2;
 
--- Lifecycle history, consistent with the dates and the final status.
+-- Lifecycle history, consistent with the dates and the final status. The
+-- extension's plan_history trigger recorded each INSERT as one 'created'
+-- event dated today; the demo replaces those with the full history.
+DELETE FROM riskmap.plan_event;
 INSERT INTO riskmap.plan_event (id, plan_id, from_status, to_status, on_date, actor, note, recorded_at)
 SELECT row_number() OVER (ORDER BY e.plan_id, e.on_date, e.step), e.plan_id, e.from_status, e.to_status, e.on_date,
        e.actor, e.note, (e.on_date + time '10:00')::timestamp AT TIME ZONE 'Asia/Shanghai'
@@ -221,8 +226,8 @@ FROM (
     (3, 'reviewing', 'approved', dt.first_approved, '审批'),
     (4, 'approved', 'published', dt.first_approved + (dt.published - dt.approved), '印发'),
     (5, 'published', 'filed', dt.first_approved + (dt.filed - dt.approved), '备案'),
-    (6, 'filed', 'revising', dt.revised - 60, '启动修订（评估）'),
-    (7, 'revising', 'reviewing', dt.revised - 30, '修订稿评审'),
+    (6, 'filed', 'revising', CASE WHEN dt.revised IS NOT NULL THEN dt.approved - 60 END, '启动修订（评估）'),
+    (7, 'revising', 'reviewing', CASE WHEN dt.revised IS NOT NULL THEN dt.approved - 30 END, '修订稿评审'),
     (8, 'reviewing', 'approved', dt.approved, CASE WHEN dt.revised IS NOT NULL THEN '修订稿审批' ELSE '审批' END),
     (9, 'approved', 'published', dt.published, '印发'),
     (10, 'published', 'filed', dt.filed, '备案'),

@@ -8,7 +8,6 @@ SET client_min_messages = warning;
 SET jit = off;
 SET max_parallel_workers_per_gather = 0;
 SET search_path = riskmap, public;
-SET TIME ZONE 'Asia/Shanghai';
 
 BEGIN;
 \ir 00_helpers.sql
