@@ -27,6 +27,7 @@ BEGIN;
 \ir 45_shelters.sql
 \echo '[8/9] plans, plan links and plan lifecycle events'
 \ir 50_plans.sql
+\ir 55_plan_content.sql
 \echo '[9/9] drills, targets, materials, improvement actions'
 \ir 60_drills.sql
 \echo 'checks: geometry validity, points inside their district, sizes'

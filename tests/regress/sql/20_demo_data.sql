@@ -69,6 +69,10 @@ FROM (SELECT plan_id FROM riskmap.plan_link l JOIN riskmap.plan p ON p.id = l.pl
       WHERE p.plan_type = 'one_to_one' GROUP BY plan_id HAVING count(*) > 1) x;
 SELECT count(*) FILTER (WHERE plan_type = 'overall' AND owner_district IS NOT NULL) AS district_overall_plans
 FROM riskmap.plan;
+-- Structured content on some plans once the content checker exists, all of it valid.
+SELECT to_regprocedure('riskmap.plan_content_problems(jsonb)') IS NULL
+       OR (count(*) FILTER (WHERE content IS NOT NULL) > 0) AS content_when_checker
+FROM riskmap.plan;
 -- Drills: exactly one organiser each, two years.
 SELECT count(DISTINCT year) AS years, bool_and((organizer_district IS NULL) <> (organizer_department IS NULL)) AS one_organizer
 FROM riskmap.drill;
