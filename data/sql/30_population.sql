@@ -13,6 +13,8 @@ SELECT d.code, t AS n,
        0.15 + 0.35 * riskmap_demo_gen.u('townw:' || d.code || ':' || t) AS w
 FROM riskmap_demo_gen.dist d, generate_series(1, 6) AS t
 ORDER BY 1, 2;
+CREATE INDEX ON riskmap_demo_gen.town (code);
+CREATE UNIQUE INDEX ON riskmap_demo_gen.dist (code);
 
 -- Fast planar distance in km (equirectangular; fine at city scale).
 CREATE FUNCTION riskmap_demo_gen.km(a geometry, b geometry) RETURNS float8

@@ -48,13 +48,16 @@ WITH cand AS (
   FROM riskmap_demo_gen.road_spec r,
        LATERAL generate_series(0, ceil((ST_XMax(r.bx) - ST_XMin(r.bx)) * 111320.0 * r.coslat / r.s_m)::int) AS i,
        LATERAL generate_series(0, ceil((ST_YMax(r.bx) - ST_YMin(r.bx)) * 110574.0 / r.s_m)::int) AS j
+), hashed AS (
+  -- one md5 per junction: two 52-bit uniforms for the jitter in x and y
+  SELECT c.*, md5('node:' || code || ':' || i || ':' || j) AS m FROM cand c
 ), pts AS (
   SELECT code, i, j, dgeom,
-         ST_SetSRID(ST_MakePoint(round(bx_::numeric, 6)::float8, round(by_::numeric, 6)::float8), 4326) AS plain,
+         ST_SetSRID(ST_MakePoint(round(bx_ * 1e6) / 1e6, round(by_ * 1e6) / 1e6), 4326) AS plain,
          ST_SetSRID(ST_MakePoint(
-           round((bx_ + 0.6 * (riskmap_demo_gen.u('nx:' || code || ':' || i || ':' || j) - 0.5) * s_m / (111320.0 * coslat))::numeric, 6)::float8,
-           round((by_ + 0.6 * (riskmap_demo_gen.u('ny:' || code || ':' || i || ':' || j) - 0.5) * s_m / 110574.0)::numeric, 6)::float8), 4326) AS jittered
-  FROM cand
+           round((bx_ + 0.6 * (('x' || substr(m, 1, 13))::bit(52)::bigint / 4503599627370496.0 - 0.5) * s_m / (111320.0 * coslat)) * 1e6) / 1e6,
+           round((by_ + 0.6 * (('x' || substr(m, 14, 13))::bit(52)::bigint / 4503599627370496.0 - 0.5) * s_m / 110574.0) * 1e6) / 1e6), 4326) AS jittered
+  FROM hashed
 ), kept AS (
   SELECT code, i, j,
          CASE WHEN ST_Contains(dgeom, jittered) THEN jittered
@@ -98,6 +101,15 @@ CROSS JOIN LATERAL (
   ORDER BY n.geom <-> cn.geom, n.id LIMIT 1) m
 ORDER BY c.root, ST_Distance(cn.geom, m.geom), c.id;
 
+-- Junctions at the edge of their district's lattice (a lattice neighbour is
+-- missing): the only candidates for links to the neighbouring districts.
+CREATE TABLE riskmap_demo_gen.border_node AS
+SELECT n.* FROM riskmap_demo_gen.node n
+WHERE EXISTS (SELECT 1 FROM (VALUES (1, 0), (-1, 0), (0, 1), (0, -1)) AS o(di, dj)
+              WHERE NOT EXISTS (SELECT 1 FROM riskmap_demo_gen.node m
+                                WHERE m.code = n.code AND m.i = n.i + o.di AND m.j = n.j + o.dj));
+CREATE INDEX ON riskmap_demo_gen.border_node (code);
+
 -- Link neighbouring districts: the closest pair of junctions across the
 -- border, and a second pair at least 8 km from the first when there is one.
 DO $$
@@ -110,9 +122,9 @@ BEGIN
     TRUNCATE pair_cand;
     INSERT INTO pair_cand
     SELECT x.id, y.id, ST_Distance(x.geom, y.geom), x.geom
-    FROM riskmap_demo_gen.node x
+    FROM riskmap_demo_gen.border_node x
     JOIN riskmap_demo_gen.dist db ON db.code = nb.b
-    CROSS JOIN LATERAL (SELECT n.id, n.geom FROM riskmap_demo_gen.node n WHERE n.code = nb.b
+    CROSS JOIN LATERAL (SELECT n.id, n.geom FROM riskmap_demo_gen.border_node n WHERE n.code = nb.b
                         ORDER BY n.geom <-> x.geom, n.id LIMIT 1) y
     WHERE x.code = nb.a AND x.geom && ST_Expand(box2d(db.geom), 2.5 * nb.sa / 100000.0)
       AND ST_DWithin(x.geom, db.geom, 2.5 * nb.sa / 100000.0);
