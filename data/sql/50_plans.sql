@@ -13,7 +13,7 @@
 -- Level 3/4 sources are partly linked to their district's special plan (or an
 -- enterprise plan). Dates are relative to current_date; plans are inserted with
 -- their final status, and plan_event tells the history that led there.
--- plan.content stays NULL (no docs/plan_content.md schema to follow yet).
+-- plan.content is filled by 55_plan_content.sql.
 
 -- Dates of a plan of a given status and profile:
 --   fresh   in force, approved 60..1000 days ago (some revised: revised_on = published_on
