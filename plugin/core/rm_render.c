@@ -1460,6 +1460,8 @@ rm_render_png(rm_render *r, unsigned char **png, size_t *len)
 
 	*png = NULL;
 	*len = 0;
+	if (r->style->has_background && r->style->background.a > 0 && ensure_surface(r))
+		return -1;
 	if (!r->drawn || surface_blank(r->surface))
 	{
 		const unsigned char *e = rm_empty_png(r->scale, len);
