@@ -286,7 +286,7 @@ static int
 parse_symbols(perr *e, const char *path, json_object *v, rm_layer *l)
 {
 	char		b[64],
-				p[600];
+				p[1400];
 
 	if (!json_object_is_type(v, json_type_object))
 		return fail(e, path, "%s is not an object", show(v, b, sizeof b));
@@ -472,6 +472,7 @@ rm_style_parse(const char *json, size_t len, rm_style *out, char *err, size_t er
 {
 	perr		e = {err, errlen};
 	json_tokener *tok;
+	char	   *copy;
 	json_object *root = NULL,
 			   *layers = NULL;
 	char		b[64];
@@ -491,10 +492,20 @@ rm_style_parse(const char *json, size_t len, rm_style *out, char *err, size_t er
 		return fail(&e, "", "the style is larger than 1 MB");
 	if (memchr(json, '\0', len))
 		return fail(&e, "", "the style contains a NUL byte");
+	/* A NUL-terminated copy, parsed with its NUL: the end of the input ends
+	 * a trailing number too. */
+	copy = malloc(len + 1);
+	if (!copy)
+		return fail(&e, "", "out of memory");
+	memcpy(copy, json, len);
+	copy[len] = '\0';
 	tok = json_tokener_new();
 	if (!tok)
+	{
+		free(copy);
 		return fail(&e, "", "out of memory");
-	root = json_tokener_parse_ex(tok, json, (int) len);
+	}
+	root = json_tokener_parse_ex(tok, copy, (int) len + 1);
 	if (!root || json_tokener_get_error(tok) != json_tokener_success ||
 		json_tokener_get_parse_end(tok) < len)
 	{
@@ -569,5 +580,6 @@ done:
 	if (root)
 		json_object_put(root);
 	json_tokener_free(tok);
+	free(copy);
 	return rc;
 }
