@@ -15,10 +15,12 @@
 #include "postgres.h"
 
 #include <math.h>
+#include <time.h>
 
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
@@ -28,6 +30,7 @@
 
 PG_FUNCTION_INFO_V1(riskmap_tile);
 PG_FUNCTION_INFO_V1(riskmap_tile_style_validate);
+PG_FUNCTION_INFO_V1(riskmap_tile_profile);
 
 typedef struct tile_state
 {
@@ -169,7 +172,7 @@ float_arg(HeapTuple tup, TupleDesc td, int col, double dflt)
 	}
 }
 
-static void
+static int
 draw_layer(tile_state *st, const rm_layer *l)
 {
 	Datum		args[5];
@@ -182,7 +185,7 @@ draw_layer(tile_state *st, const rm_layer *l)
 	SPITupleTable *tt;
 
 	if (layer_needs[l->type] && !function_exists(layer_needs[l->type]))
-		return;					/* that part of the engine is not installed: empty layer */
+		return 0;				/* that part of the engine is not installed: empty layer */
 	rm_render_query_bounds(st->r, l, box);
 	for (i = 0; i < 4; i++)
 		args[i] = Float8GetDatum(box[i]);
@@ -265,6 +268,7 @@ draw_layer(tile_state *st, const rm_layer *l)
 	SPI_freetuptable(tt);
 	if (rm_render_end(st->r, l))
 		render_failed(st, l->name);
+	return (int) row;
 }
 
 static char *
@@ -283,8 +287,44 @@ known_styles(void)
 	return "none";
 }
 
-Datum
-riskmap_tile(PG_FUNCTION_ARGS)
+/* Per-stage timings of one tile (riskmap.tile_profile). */
+#define MAX_STAGES (RM_STYLE_MAX_LAYERS + 4)
+typedef struct tile_timing
+{
+	int			n;
+	char		stage[MAX_STAGES][RM_STYLE_NAME_LEN + 8];
+	double		ms[MAX_STAGES];
+	int			rows[MAX_STAGES];
+} tile_timing;
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void
+timing_add(tile_timing *tm, const char *stage, double t0, int rows)
+{
+	if (!tm || tm->n >= MAX_STAGES)
+		return;
+	snprintf(tm->stage[tm->n], sizeof tm->stage[0], "%s", stage);
+	tm->ms[tm->n] = now_ms() - t0;
+	tm->rows[tm->n] = rows;
+	tm->n++;
+}
+
+static SPIPlanPtr style_plan;
+
+/*
+ * Renders the tile and returns its PNG as a bytea in the caller's memory
+ * context. Arguments are checked here; tm, when given, gets the timings.
+ */
+static bytea *
+render_tile(FunctionCallInfo fcinfo, tile_timing *tm)
 {
 	static const char *const argname[5] = {"z", "x", "y", "style", "scale"};
 	int			z,
@@ -299,6 +339,8 @@ riskmap_tile(PG_FUNCTION_ARGS)
 	tile_state *st;
 	bytea	   *result;
 	size_t		len;
+	double		t0 = now_ms(),
+				t1;
 
 	for (i = 0; i < 5; i++)
 		if (PG_ARGISNULL(i))
@@ -329,8 +371,15 @@ riskmap_tile(PG_FUNCTION_ARGS)
 		Oid			argtype = TEXTOID;
 		char	   *spec;
 
-		rc = SPI_execute_with_args("SELECT spec::text FROM riskmap.tile_style WHERE name = $1",
-								   1, &argtype, &arg, NULL, true, 1);
+		if (!style_plan)
+		{
+			SPIPlanPtr	p = SPI_prepare("SELECT spec::text FROM riskmap.tile_style WHERE name = $1", 1, &argtype);
+
+			if (!p || SPI_keepplan(p))
+				elog(ERROR, "riskmap.tile: cannot prepare the style query: %s", SPI_result_code_string(SPI_result));
+			style_plan = p;
+		}
+		rc = SPI_execute_plan(style_plan, &arg, NULL, true, 1);
 		if (rc != SPI_OK_SELECT)
 			elog(ERROR, "riskmap.tile: reading riskmap.tile_style failed: %s", SPI_result_code_string(rc));
 		if (SPI_processed == 0)
@@ -352,6 +401,7 @@ riskmap_tile(PG_FUNCTION_ARGS)
 					 errmsg("riskmap.tile: style \"%s\" is invalid: %s", style_name, err)));
 		SPI_freetuptable(SPI_tuptable);
 	}
+	timing_add(tm, "style", t0, 1);
 
 	st->r = rm_render_new(st->style, z, x, y, scale);
 	if (!st->r)
@@ -360,21 +410,57 @@ riskmap_tile(PG_FUNCTION_ARGS)
 	for (i = 0; i < st->style->nlayers; i++)
 	{
 		const rm_layer *l = &st->style->layers[i];
+		int			rows;
 
 		if (!rm_render_layer_visible(st->r, l))
 			continue;
-		draw_layer(st, l);
+		t1 = now_ms();
+		rows = draw_layer(st, l);
+		timing_add(tm, l->name, t1, rows);
 	}
 
+	t1 = now_ms();
 	if (rm_render_png(st->r, &st->png, &len))
 		render_failed(st, "png");
+	timing_add(tm, rm_render_is_empty(st->r) ? "png (empty constant)" : "png", t1, (int) len);
 	SPI_finish();
 
 	result = (bytea *) MemoryContextAlloc(caller, len + VARHDRSZ);
 	SET_VARSIZE(result, len + VARHDRSZ);
 	memcpy(VARDATA(result), st->png, len);
 	tile_state_release(st);
-	PG_RETURN_BYTEA_P(result);
+	timing_add(tm, "total", t0, (int) len);
+	return result;
+}
+
+Datum
+riskmap_tile(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BYTEA_P(render_tile(fcinfo, NULL));
+}
+
+/* riskmap.tile_profile(z, x, y, style, scale): where a tile's time goes,
+ * one row per stage (style read, each layer's query + drawing, PNG, total). */
+Datum
+riskmap_tile_profile(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	tile_timing *tm = palloc0(sizeof(tile_timing));
+	int			i;
+
+	InitMaterializedSRF(fcinfo, 0);
+	(void) render_tile(fcinfo, tm);
+	for (i = 0; i < tm->n; i++)
+	{
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+
+		values[0] = CStringGetTextDatum(tm->stage[i]);
+		values[1] = Float8GetDatum(tm->ms[i]);
+		values[2] = Int32GetDatum(tm->rows[i]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
 }
 
 /* riskmap._tile_style_validate(name text, spec text): ERROR 23514 naming the

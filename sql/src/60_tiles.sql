@@ -66,6 +66,19 @@ BEGIN
                     WHERE e.extname = 'postgis'));
 END $do$;
 
+CREATE FUNCTION tile_profile(z integer, x integer, y integer, style text DEFAULT 'risk', scale integer DEFAULT 1)
+RETURNS TABLE(stage text, ms double precision, n integer)
+AS 'MODULE_PATHNAME', 'riskmap_tile_profile'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION tile_profile(integer, integer, integer, text, integer) IS
+    'Renders a tile like riskmap.tile() and tells where the time went: the style read, each layer (query + drawing; n = rows), the PNG (n = bytes), the total.';
+DO $do$
+BEGIN
+    EXECUTE format('ALTER FUNCTION riskmap.tile_profile(integer, integer, integer, text, integer) SET search_path = riskmap, %I',
+                   (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+                    WHERE e.extname = 'postgis'));
+END $do$;
+
 GRANT SELECT ON tile_style TO riskmap_reader;
 GRANT SELECT, INSERT, UPDATE, DELETE ON tile_style TO riskmap_office;
 
