@@ -25,12 +25,33 @@ SELECT :px - 25 AS x0, :py - 25 AS y0, :px + 25 AS x1, :py + 25 AS y1 \gset
 \pset format unaligned
 -- Undrilled this year (undrilled_areas would list 9001): hatched.
 SELECT encode(riskmap.tile(12, :x, :y), 'hex') \g |"$RISKMAP_TILE_PNG" size has 7F0000FF $X0 $Y0 $X1 $Y1
+-- The tile's undrilled layer marks what riskmap.undrilled_areas() returns
+-- (checked once that function is installed).
+\pset tuples_only off
+\pset format aligned
+CREATE FUNCTION pg_temp.undrilled_agrees(expected bigint[]) RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE ids bigint[];
+BEGIN
+    IF to_regprocedure('riskmap.undrilled_areas(integer,integer,text)') IS NULL THEN
+        RETURN true;
+    END IF;
+    EXECUTE 'SELECT array_agg(source_id ORDER BY source_id) FROM riskmap.undrilled_areas()' INTO ids;
+    RETURN ids IS NOT DISTINCT FROM expected;
+END $$;
+SELECT pg_temp.undrilled_agrees(ARRAY[9001]) AS agrees;
+\pset tuples_only on
+\pset format unaligned
 -- A drill of this year targets it: no more hatch there.
 INSERT INTO riskmap.drill (id, year, title, drill_class, organizer_district, status, scheduled_on)
 OVERRIDING SYSTEM VALUE VALUES
     (9101, extract(year FROM current_date)::int, '化工园区专项演练', 'special', '500103', 'planned', current_date);
 INSERT INTO riskmap.drill_target VALUES (9101, 9001);
 SELECT encode(riskmap.tile(12, :x, :y), 'hex') \g |"$RISKMAP_TILE_PNG" has 7F0000FF $X0 $Y0 $X1 $Y1 opaque $X0 $Y0 $X1 $Y1
+\pset tuples_only off
+\pset format aligned
+SELECT pg_temp.undrilled_agrees(NULL) AS agrees;
+\pset tuples_only on
+\pset format unaligned
 -- A cancelled drill does not count; a drill whose area covers the source does.
 UPDATE riskmap.drill SET status = 'cancelled' WHERE id = 9101;
 SELECT encode(riskmap.tile(12, :x, :y), 'hex') \g |"$RISKMAP_TILE_PNG" has 7F0000FF $X0 $Y0 $X1 $Y1
