@@ -16,7 +16,6 @@
 #include <cairo.h>
 #include <geos_c.h>
 #include <geodesic.h>
-#include <proj.h>
 
 #include <math.h>
 #include <stdarg.h>
@@ -52,7 +51,6 @@ struct rm_render
 	GEOSContextHandle_t geos;
 	GEOSWKBReader *reader;
 	char		geos_err[256];
-	PJ_CONTEXT *proj;
 	struct geod_geodesic geod;
 
 	cairo_surface_t *surface;
@@ -270,8 +268,6 @@ rm_render_free(rm_render *r)
 		GEOSWKBReader_destroy_r(r->geos, r->reader);
 	if (r->geos)
 		GEOS_finish_r(r->geos);
-	if (r->proj)
-		proj_context_destroy(r->proj);
 	free(r->buf);
 	free(r->tmp);
 	free(r->tmp2);
@@ -715,43 +711,51 @@ path_circle(rm_render *r, double lon, double lat, double radius, int orient)
 	return emit_ring(r, r->buf, n, orient);
 }
 
+/* The ellipsoidal azimuthal equidistant projection centred on (lon0, lat0),
+ * done with geodesics: a point is (s sin a, s cos a) for its geodesic distance
+ * s and azimuth a from the centre, so distances from the centre are exact. */
 typedef struct xf_arg
 {
-	PJ		   *pj;
-	PJ_DIRECTION dir;
+	const struct geod_geodesic *g;
+	double		lon0,
+				lat0;
+	int			inverse;
 } xf_arg;
 
 static int
 xf_cb(double *x, double *y, void *userdata)
 {
 	xf_arg	   *a = userdata;
-	PJ_COORD	c;
 
-	if (a->dir == PJ_FWD)
-		c = proj_coord(proj_torad(*x), proj_torad(*y), 0, 0);
-	else
-		c = proj_coord(*x, *y, 0, 0);
-	c = proj_trans(a->pj, a->dir, c);
-	if (!isfinite(c.xy.x) || !isfinite(c.xy.y) || c.xy.x == HUGE_VAL)
+	if (!isfinite(*x) || !isfinite(*y))
 		return 0;
-	if (a->dir == PJ_FWD)
+	if (!a->inverse)
 	{
-		*x = c.xy.x;
-		*y = c.xy.y;
+		double		s12,
+					azi1;
+
+		geod_inverse(a->g, a->lat0, a->lon0, *y, *x, &s12, &azi1, NULL);
+		azi1 *= M_PI / 180.0;
+		*x = s12 * sin(azi1);
+		*y = s12 * cos(azi1);
 	}
 	else
 	{
-		*x = proj_todeg(c.lp.lam);
-		*y = proj_todeg(c.lp.phi);
+		double		lat2,
+					lon2;
+
+		geod_direct(a->g, a->lat0, a->lon0, atan2(*x, *y) * 180.0 / M_PI, hypot(*x, *y), &lat2, &lon2, NULL);
+		*x = lon2;
+		*y = lat2;
 	}
-	return 1;
+	return isfinite(*x) && isfinite(*y);
 }
 
 /*
  * A line or polygon buffered by radius metres on the ground: GEOS buffer in
- * an azimuthal equidistant projection centred on the geometry (distances from
- * the centre are exact; elsewhere the error stays below 0.1 % within ~500 km).
- * NULL with r->err on failure.
+ * the azimuthal equidistant projection centred on the geometry (distances
+ * from the centre are exact; elsewhere the error stays below 0.1 % within
+ * ~500 km). NULL with r->err on failure.
  */
 static GEOSGeometry *
 ground_buffer(rm_render *r, const GEOSGeometry *g, double radius, double rpx)
@@ -760,8 +764,7 @@ ground_buffer(rm_render *r, const GEOSGeometry *g, double radius, double rpx)
 				y0,
 				x1,
 				y1;
-	char		def[256];
-	xf_arg		a = {NULL, PJ_FWD};
+	xf_arg		a;
 	GEOSGeometry *gm = NULL,
 			   *bm = NULL,
 			   *out = NULL;
@@ -779,31 +782,18 @@ ground_buffer(rm_render *r, const GEOSGeometry *g, double radius, double rpx)
 		set_err(r, "geometry too large or off the globe for a ground buffer");
 		return NULL;
 	}
-	if (!r->proj)
-	{
-		r->proj = proj_context_create();
-		if (!r->proj)
-		{
-			set_err(r, "PROJ: cannot create a context");
-			return NULL;
-		}
-		proj_log_level(r->proj, PJ_LOG_NONE);
-	}
-	snprintf(def, sizeof def, "+proj=aeqd +lat_0=%.10f +lon_0=%.10f +ellps=WGS84 +units=m",
-			 (y0 + y1) / 2, (x0 + x1) / 2);
-	a.pj = proj_create(r->proj, def);
-	if (!a.pj)
-	{
-		set_err(r, "PROJ: cannot create %s", def);
-		return NULL;
-	}
+	a.g = &r->geod;
+	a.lon0 = (x0 + x1) / 2;
+	a.lat0 = (y0 + y1) / 2;
+	a.inverse = 0;
 	quad = circle_segments(rpx) / 4;
+	r->geos_err[0] = '\0';
 	gm = GEOSGeom_transformXY_r(r->geos, g, xf_cb, &a);
 	if (gm)
 		bm = GEOSBuffer_r(r->geos, gm, radius, quad);
 	if (bm)
 	{
-		a.dir = PJ_INV;
+		a.inverse = 1;
 		out = GEOSGeom_transformXY_r(r->geos, bm, xf_cb, &a);
 	}
 	if (!out)
@@ -812,7 +802,6 @@ ground_buffer(rm_render *r, const GEOSGeometry *g, double radius, double rpx)
 		GEOSGeom_destroy_r(r->geos, gm);
 	if (bm)
 		GEOSGeom_destroy_r(r->geos, bm);
-	proj_destroy(a.pj);
 	return out;
 }
 

@@ -196,7 +196,10 @@ draw_layer(tile_state *st, const rm_layer *l)
 	{
 		if (!layer_plan[l->type])
 		{
-			SPIPlanPtr	p = SPI_prepare(layer_sql[l->type], nargs, types);
+			/* A generic plan: the queries are bbox lookups whose best plan
+			 * does not depend on the box, and re-planning them on every tile
+			 * would cost more than running them. */
+			SPIPlanPtr	p = SPI_prepare_cursor(layer_sql[l->type], nargs, types, CURSOR_OPT_GENERIC_PLAN);
 
 			if (!p)
 				elog(ERROR, "riskmap.tile: cannot prepare the %s query: %s",
@@ -373,7 +376,8 @@ render_tile(FunctionCallInfo fcinfo, tile_timing *tm)
 
 		if (!style_plan)
 		{
-			SPIPlanPtr	p = SPI_prepare("SELECT spec::text FROM riskmap.tile_style WHERE name = $1", 1, &argtype);
+			SPIPlanPtr	p = SPI_prepare_cursor("SELECT spec::text FROM riskmap.tile_style WHERE name = $1", 1, &argtype,
+											   CURSOR_OPT_GENERIC_PLAN);
 
 			if (!p || SPI_keepplan(p))
 				elog(ERROR, "riskmap.tile: cannot prepare the style query: %s", SPI_result_code_string(SPI_result));

@@ -313,6 +313,60 @@ test_circle_radius(void **state)
 	free(s);
 }
 
+/* A line's zone: GEOS buffer in the geodesic azimuthal equidistant frame; its
+ * half-width across the middle of the line is the ground radius (1 %). */
+static void
+test_line_buffer_width(void **state)
+{
+	rm_style   *s = style("{\"layers\": [{\"type\": \"impact_zones\", \"width\": 0,"
+						  " \"fill_by_level\": [\"#FF0000\", \"#FF0000\", \"#FF0000\", \"#FF0000\"]}]}");
+	double		lon0,
+				lat0,
+				lon1,
+				lat1,
+				px,
+				py,
+				r = 120;
+	int			x,
+				y,
+				i,
+				top = -1,
+				bottom = -1;
+	char		wkt[256];
+	size_t		len;
+	unsigned char *g;
+	rm_feature	f = {.radius_m = r, .level = 2};
+	img			im;
+	double		e2 = 0.00669437999014,
+				phi,
+				nrad,
+				expect;
+
+	lonlat_tile(16, 106.55, 29.56, &x, &y, &px, &py);
+	global_lonlat(16, x * 256.0 + 40, y * 256.0 + 128, &lon0, &lat0);
+	global_lonlat(16, x * 256.0 + 216, y * 256.0 + 128, &lon1, &lat1);
+	snprintf(wkt, sizeof wkt, "LINESTRING(%.12f %.12f, %.12f %.12f)", lon0, lat0, lon1, lat1);
+	g = wkb(wkt, &len);
+	f.wkb = g;
+	f.wkb_len = len;
+	im = render1(s, 16, x, y, 1, &f, 1);
+	for (i = 0; i < 256; i++)
+		if (alpha(&im, 128, i) > 127)
+		{
+			if (top < 0)
+				top = i;
+			bottom = i;
+		}
+	phi = lat0 * M_PI / 180;
+	nrad = 6378137.0 / sqrt(1 - e2 * sin(phi) * sin(phi));
+	expect = r * 256.0 * 65536 / (2 * M_PI * nrad * cos(phi));
+	assert_true(top > 0 && bottom < 255);
+	assert_float_equal((bottom - top + 1) / 2.0, expect, expect * 0.01 + 1);
+	free(im.px);
+	free(g);
+	free(s);
+}
+
 /* The hatch follows the global pixel grid: neighbouring tiles continue it. */
 static void
 test_hatch_seamless(void **state)
@@ -562,6 +616,7 @@ main(void)
 		cmocka_unit_test(test_tile_math),
 		cmocka_unit_test(test_empty_tile),
 		cmocka_unit_test(test_circle_radius),
+		cmocka_unit_test(test_line_buffer_width),
 		cmocka_unit_test(test_hatch_seamless),
 		cmocka_unit_test(test_labels_across_edges),
 		cmocka_unit_test(test_label_collision),
