@@ -425,7 +425,8 @@ to_px(const rm_render *r, double *xy, size_t n)
 					lat = xy[2 * i + 1],
 					phi;
 
-		if (!isfinite(lon) || !isfinite(lat))
+		/* not lon/lat at all: nothing sensible to draw */
+		if (!isfinite(lon) || !isfinite(lat) || fabs(lon) > 1e4 || fabs(lat) > 1e4)
 			return 0;
 		if (lat > RM_MAX_LAT)
 			lat = RM_MAX_LAT;

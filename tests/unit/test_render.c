@@ -598,6 +598,39 @@ test_garbage(void **state)
 	unsigned char *g = wkb("LINESTRING(106 29, 106.1 29.1)", &len);
 
 	assert_non_null(r);
+	/* coordinates that are not lon/lat at all */
+	{
+		const char *const wkts[] = {
+			"POLYGON((1e300 0, -1e300 0, 0 1e300, 1e300 0))",
+			"LINESTRING(106 29, 1e308 1e308)",
+			"POINT(1e308 -1e308)",
+			"MULTIPOLYGON(((106 29, 106 95, 107 95, 106 29)))",
+			"GEOMETRYCOLLECTION(POINT(106 29), LINESTRING(106 29, 106 29), POLYGON EMPTY)",
+		};
+		rm_style   *sb = style("{\"layers\": [{\"type\": \"district_borders\"}, {\"type\": \"impact_zones\"},"
+							   " {\"type\": \"sources\"}, {\"type\": \"unserved\"}]}");
+		rm_render  *rb = rm_render_new(sb, 3, 6, 3, 1);
+		unsigned char *png;
+
+		for (k = 0; k < sb->nlayers; k++)
+		{
+			assert_int_equal(rm_render_begin(rb, &sb->layers[k]), 0);
+			for (i = 0; i < 5; i++)
+			{
+				size_t		n;
+				unsigned char *w = wkb(wkts[i], &n);
+				rm_feature	f = {.wkb = w, .wkb_len = n, .radius_m = 1000, .level = 2, .key = "x"};
+
+				(void) rm_render_feature(rb, &sb->layers[k], &f);
+				free(w);
+			}
+			assert_int_equal(rm_render_end(rb, &sb->layers[k]), 0);
+		}
+		assert_int_equal(rm_render_png(rb, &png, &len), 0);
+		free(png);
+		rm_render_free(rb);
+		free(sb);
+	}
 	for (k = 0; k < 2; k++)
 	{
 		assert_int_equal(rm_render_begin(r, &s->layers[k]), 0);
