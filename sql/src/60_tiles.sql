@@ -99,7 +99,7 @@ INSERT INTO tile_style (name, spec) VALUES
     },
     {
       "name": "unserved", "type": "unserved", "minzoom": 6, "maxzoom": 22,
-      "fill": "#B2182B80", "color": "#B2182B", "width": 1.0, "size": 6, "halo": "#FFFFFF"
+      "fill": "#B2182B4D", "color": "#B2182B80", "width": 0.5, "size": 6, "halo": "#FFFFFF"
     },
     {
       "name": "district_borders", "type": "district_borders", "minzoom": 0, "maxzoom": 22,
