@@ -113,6 +113,7 @@ load_demo() {
   say "loading the Chongqing demo (scale $scale) into database $RISKMAP_DB"
   psql -X -q -v ON_ERROR_STOP=1 -d "$RISKMAP_DB" \
     -c "drop extension if exists riskmap cascade" \
+    -c "drop schema if exists riskmap cascade" \
     -c "create extension riskmap cascade"
   "$RISKMAP_ROOT/data/load_demo" --scale "$scale" -d "$RISKMAP_DB"
 }
