@@ -20,6 +20,7 @@ RISKMAP_PACKAGES=(
   libgeos-dev libproj-dev proj-data libjson-c-dev libcmocka-dev
   # riskmap-tiles (server/) and its tests and benchmark (tests/server, bench/server)
   libmicrohttpd-dev libpq-dev curl nodejs chromium wrk nginx-light
+  libcairo2-dev libpango1.0-dev fonts-noto-cjk python3-mapnik
 )
 
 install_packages() {
@@ -127,6 +128,7 @@ load_demo() {
   say "loading the Chongqing demo (scale $scale) into database $RISKMAP_DB"
   psql -X -q -v ON_ERROR_STOP=1 -d "$RISKMAP_DB" \
     -c "drop extension if exists riskmap cascade" \
+    -c "drop schema if exists riskmap cascade" \
     -c "create extension riskmap cascade"
   "$RISKMAP_ROOT/data/load_demo" --scale "$scale" -d "$RISKMAP_DB"
 }
