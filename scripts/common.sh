@@ -18,7 +18,7 @@ RISKMAP_PACKAGES=(
   postgresql-15 postgresql-server-dev-15 postgresql-15-postgis-3
   postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl postgresql-15-pgrouting
   libgeos-dev libproj-dev proj-data libjson-c-dev libcmocka-dev
-  libcairo2-dev libpango1.0-dev fonts-noto-cjk python3-mapnik
+  libcairo2-dev libpango1.0-dev libpng-dev fonts-noto-cjk python3-mapnik
 )
 
 install_packages() {
