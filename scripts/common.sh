@@ -20,7 +20,7 @@ RISKMAP_PACKAGES=(
   libgeos-dev libproj-dev proj-data libjson-c-dev libcmocka-dev
   # riskmap-tiles (server/) and its tests and benchmark (tests/server, bench/server)
   libmicrohttpd-dev libpq-dev curl nodejs chromium wrk nginx-light
-  libcairo2-dev libpango1.0-dev fonts-noto-cjk python3-mapnik
+  libcairo2-dev libpango1.0-dev libpng-dev fonts-noto-cjk python3-mapnik
 )
 
 install_packages() {
