@@ -95,6 +95,7 @@ typedef struct {
     int     included;
     StrSet *fk;
     char   *fk_table, *fk_column;
+    char   *defval;   /* the column default, evaluated once (NULL: none or volatile) */
 } Column;
 
 typedef struct {
@@ -382,6 +383,31 @@ static void load_table(void)
             c->gname = xstrdup(gname);
             c->gkind = geom_kind_of(gname);
         }
+    }
+    PQclear(r);
+
+    /* Defaults of NOT NULL columns, used when a feature leaves the field empty.
+       The expression comes from the catalog, never from the data. */
+    r = q("SELECT a.attname, pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d "
+          "JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum "
+          "WHERE d.adrelid = $1::oid AND a.attnotnull AND a.attgenerated = ''",
+          1, p2, PGRES_TUPLES_OK);
+    for (int i = 0; i < PQntuples(r); i++) {
+        const char *expr = PQgetvalue(r, i, 1);
+        if (strstr(expr, "nextval(")) continue;
+        Buf sql;
+        buf_init(&sql);
+        buf_printf(&sql, "SELECT (%s)::text", expr);
+        PGresult *v = q(sql.s, 0, NULL, PGRES_TUPLES_OK);
+        for (int j = 0; j < ncols; j++)
+            if (strcmp(cols[j].name, PQgetvalue(r, i, 0)) == 0 && !PQgetisnull(v, 0, 0)) {
+                Buf e;
+                buf_init(&e);
+                buf_copy_escape(&e, PQgetvalue(v, 0, 0));
+                cols[j].defval = e.s ? e.s : xstrdup("");
+            }
+        PQclear(v);
+        buf_free(&sql);
     }
     PQclear(r);
 
@@ -894,7 +920,10 @@ static int convert_text(const Column *c, char *v, Buf *out, Buf *why, int *is_nu
         return 0;
     }
     if (c->typcat != 'S') trim(v);
-    if (c->typcat != 'S' && v[0] == '\0') { *is_null = 1; return 1; }
+    /* A blank field is a missing value, whatever the type. */
+    const char *w = v;
+    while (isspace((unsigned char)*w)) w++;
+    if (*w == '\0') { *is_null = 1; return 1; }
     if (is_int_type(c->typname)) {
         char     *end;
         errno         = 0;
@@ -1187,7 +1216,7 @@ static void feature_label(OGRFeatureH f, long seq, Buf *label)
     for (int i = 0; i < ncols; i++) {
         Column *c = &cols[i];
         if (c->src_field < 0 || !(c->pk || !strcmp(c->name, "name") || !strcmp(c->name, "code"))) continue;
-        if (!OGR_F_IsFieldSetAndNotNull(f, c->src_field)) continue;
+        if (!OGR_F_IsFieldSetAndNotNull(f, c->src_field) || !*OGR_F_GetFieldAsString(f, c->src_field)) continue;
         buf_printf(label, "%s%s=%.60s", shown ? ", " : " (", c->name, OGR_F_GetFieldAsString(f, c->src_field));
         shown = 1;
     }
@@ -1292,7 +1321,10 @@ static void import_vector(GDALDatasetH ds)
                 } else {
                     is_null = 1;
                 }
-                if (ok && is_null && c->notnull) {
+                if (ok && is_null && c->notnull && c->defval) {
+                    buf_puts(&line, c->defval);
+                    is_null = 0;
+                } else if (ok && is_null && c->notnull) {
                     buf_printf(&why, "missing required field %s (source field %s is empty)", c->name, c->src_name);
                     ok = 0;
                 }
