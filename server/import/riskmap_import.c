@@ -571,25 +571,38 @@ static void reject_db(const Row *row, const PGresult *r)
     buf_free(&v);
 }
 
-/* COPY rows[0..n). Returns NULL on success, else the error result. */
-static PGresult *copy_rows(Row *rows, int n)
+/*
+ * The COPY stream. Rows are sent as they are made, so that the server inserts
+ * while the client reads and checks the next features; each batch is kept in
+ * memory until its COPY has succeeded, to locate failing rows if it has not.
+ */
+static int copy_active, copy_broken;
+
+/* Starts COPY; NULL, or the error result when the statement itself failed. */
+static PGresult *copy_begin(void)
 {
     PGresult *r = PQexec(conn, copy_sql.s);
-    if (PQresultStatus(r) != PGRES_COPY_IN) return r;
-    PQclear(r);
-    Buf chunk;
-    buf_init(&chunk);
-    int ok = 1;
-    for (int i = 0; i < n && ok; i++) {
-        buf_puts(&chunk, rows[i].line);
-        if (chunk.len > 256 * 1024 || i == n - 1) {
-            if (PQputCopyData(conn, chunk.s, (int)chunk.len) != 1) ok = 0;
-            buf_reset(&chunk);
-        }
+    if (PQresultStatus(r) == PGRES_COPY_IN) {
+        PQclear(r);
+        copy_active = 1;
+        copy_broken = 0;
+        return NULL;
     }
-    buf_free(&chunk);
-    if (PQputCopyEnd(conn, ok ? NULL : "client error") != 1)
-        die(EXIT_DB, "database connection lost: %s", PQerrorMessage(conn));
+    return r;
+}
+
+static void copy_put(const char *line)
+{
+    if (!copy_active || copy_broken) return;
+    /* -1: the server has already refused this COPY; the error comes at the end. */
+    if (PQputCopyData(conn, line, (int)strlen(line)) != 1) copy_broken = 1;
+}
+
+/* Ends COPY; NULL on success, else the error result. */
+static PGresult *copy_end(void)
+{
+    copy_active = 0;
+    PQputCopyEnd(conn, NULL);
     PGresult *res = NULL, *x;
     while ((x = PQgetResult(conn)) != NULL) {
         if (!res && PQresultStatus(x) != PGRES_COMMAND_OK) res = x;
@@ -599,6 +612,15 @@ static PGresult *copy_rows(Row *rows, int n)
     return res;
 }
 
+/* COPY rows[0..n) in one go. Returns NULL on success, else the error result. */
+static PGresult *copy_rows(Row *rows, int n)
+{
+    PGresult *r = copy_begin();
+    if (r) return r;
+    for (int i = 0; i < n; i++) copy_put(rows[i].line);
+    return copy_end();
+}
+
 static void send_range(Row *rows, int n);
 
 static void send_chunks(Row *rows, int n)
@@ -606,16 +628,9 @@ static void send_chunks(Row *rows, int n)
     for (int i = 0; i < n; i += RETRY_CHUNK) send_range(rows + i, n - i < RETRY_CHUNK ? n - i : RETRY_CHUNK);
 }
 
-static void send_range(Row *rows, int n)
+/* rows[0..n) failed together with err (inside savepoint riskmap_import). */
+static void locate_failures(Row *rows, int n, PGresult *err)
 {
-    if (n <= 0) return;
-    exec_cmd("SAVEPOINT riskmap_import");
-    PGresult *err = copy_rows(rows, n);
-    if (!err) {
-        exec_cmd("RELEASE SAVEPOINT riskmap_import");
-        n_sent += n;
-        return;
-    }
     const char *state = PQresultErrorField(err, PG_DIAG_SQLSTATE);
     const char *msg   = PQresultErrorField(err, PG_DIAG_MESSAGE_PRIMARY);
     if (!is_row_error(state, msg)) {
@@ -641,9 +656,30 @@ static void send_range(Row *rows, int n)
     PQclear(err);
 }
 
+static void send_range(Row *rows, int n)
+{
+    if (n <= 0) return;
+    exec_cmd("SAVEPOINT riskmap_import");
+    PGresult *err = copy_rows(rows, n);
+    if (!err) {
+        exec_cmd("RELEASE SAVEPOINT riskmap_import");
+        n_sent += n;
+        return;
+    }
+    locate_failures(rows, n, err);
+}
+
 static void flush_batch(void)
 {
-    send_range(batch, nbatch);
+    if (nbatch) {
+        PGresult *err = copy_active ? copy_end() : copy_rows(batch, nbatch);
+        if (!err) {
+            exec_cmd("RELEASE SAVEPOINT riskmap_import");
+            n_sent += nbatch;
+        } else {
+            locate_failures(batch, nbatch, err);
+        }
+    }
     for (int i = 0; i < nbatch; i++) {
         free(batch[i].line);
         free(batch[i].label);
@@ -654,8 +690,20 @@ static void flush_batch(void)
 static void add_row(const char *line, const char *label)
 {
     if (!batch) batch = xmalloc(sizeof *batch * BATCH_ROWS);
+    if (nbatch == 0) {
+        exec_cmd("SAVEPOINT riskmap_import");
+        PGresult *err = copy_begin();
+        if (err) {
+            const char *st = PQresultErrorField(err, PG_DIAG_SQLSTATE);
+            char       *m  = xstrdup(PQresultErrorMessage(err));
+            for (char *p = m + strlen(m); p > m && p[-1] == '\n'; p--) p[-1] = '\0';
+            (void)st;
+            die(EXIT_DB, "database error (nothing written): %s", m);
+        }
+    }
     batch[nbatch].line  = xstrdup(line);
     batch[nbatch].label = xstrdup(label);
+    copy_put(line);
     if (++nbatch == BATCH_ROWS) flush_batch();
 }
 
