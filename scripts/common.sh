@@ -18,6 +18,7 @@ RISKMAP_PACKAGES=(
   postgresql-15 postgresql-server-dev-15 postgresql-15-postgis-3
   postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl postgresql-15-pgrouting
   libgeos-dev libproj-dev proj-data libjson-c-dev libcmocka-dev
+  libgdal-dev gdal-bin libpq-dev
 )
 
 install_packages() {

@@ -1678,11 +1678,14 @@ int main(int argc, char **argv)
     geod_init(&geod, 6378137.0, 1 / 298.257223563);
 
     /* Open the file first: a file that cannot be read needs no database. */
-    const char *oo_csv[] = {"GEOM_POSSIBLE_NAMES=WKT,wkt,geom,geometry,the_geom,GEOM,WKT_GEOM", "KEEP_GEOM_COLUMNS=NO",
-                            NULL};
+    const char *oo_csv[] = {"GEOM_POSSIBLE_NAMES=WKT,wkt,geom,geometry,the_geom,GEOM,WKT_GEOM",
+                            "X_POSSIBLE_NAMES=lon,lng,longitude,经度",
+                            "Y_POSSIBLE_NAMES=lat,latitude,纬度",
+                            "KEEP_GEOM_COLUMNS=NO", NULL};
     GDALDatasetH ds = GDALOpenEx(opt.file, GDAL_OF_VECTOR | GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
     if (ds && GDALGetDatasetDriver(ds) && !strcmp(GDALGetDriverShortName(GDALGetDatasetDriver(ds)), "CSV")) {
-        /* CSV: take a WKT column (named WKT, geom, geometry, ...) as the geometry. */
+        /* CSV: take a WKT column (named WKT, geom, geometry, ...) or lon/lat
+           (经度/纬度) columns as the geometry. */
         GDALClose(ds);
         ds = GDALOpenEx(opt.file, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, oo_csv, NULL);
     }
