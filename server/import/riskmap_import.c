@@ -1199,22 +1199,23 @@ static void map_fields(OGRLayerH layer)
             exit(EXIT_USAGE);
         }
     }
-    int first_geom_done = 0;
+    /* The layer's (first) geometry goes to the table's first geometry column,
+       unless --field maps it elsewhere; other geometry columns take a geometry
+       or attribute field of their own name. */
+    int first_geom_col = -1, geom0_taken = 0;
+    for (int i = 0; i < ncols; i++) {
+        if (cols[i].is_geom && first_geom_col < 0) first_geom_col = i;
+        if (cols[i].is_geom && cols[i].src_geom == 0) geom0_taken = 1;
+    }
     for (int i = 0; i < ncols; i++) {
         Column *c = &cols[i];
         if (c->src_field == -2) { c->src_field = c->src_geom = -1; continue; }
-        if (c->src_field >= 0 || c->src_geom >= 0) { if (c->is_geom && c->src_geom == 0) first_geom_done = 1; continue; }
-        if (c->generated) continue;
+        if (c->src_field >= 0 || c->src_geom >= 0 || c->generated) continue;
         if (c->is_geom) {
             int gi = OGR_FD_GetGeomFieldIndex(fd, c->name);
-            if (gi >= 0 && gi != 0) c->src_geom = gi;
-            else if (gi == 0 || (!first_geom_done && OGR_FD_GetGeomFieldCount(fd) > 0 &&
-                                 OGR_FD_GetFieldIndex(fd, c->name) < 0)) {
-                /* The layer's (first) geometry goes to the table's first geometry column. */
-                int taken = 0;
-                for (int j = 0; j < ncols; j++) if (cols[j].is_geom && cols[j].src_geom == 0) taken = 1;
-                if (!taken) { c->src_geom = 0; first_geom_done = 1; }
-            }
+            if (gi > 0 || (gi == 0 && !geom0_taken)) c->src_geom = gi;
+            else if (i == first_geom_col && !geom0_taken && OGR_FD_GetGeomFieldCount(fd) > 0) c->src_geom = 0;
+            if (c->src_geom == 0) geom0_taken = 1;
             if (c->src_geom < 0) {
                 int fi = OGR_FD_GetFieldIndex(fd, c->name);
                 if (fi >= 0) c->src_field = fi;
@@ -1362,9 +1363,11 @@ static void import_vector(GDALDatasetH ds)
                 if (v) {
                     buf_reset(&val);
                     ok = convert_text(c, v, &val, &why, &is_null);
-                    if (ok && !is_null && c->fk && !strset_has(c->fk, v)) {
-                        buf_printf(&why, "unknown %s: '%.60s' is not a %s of riskmap.%s", c->name, v, c->fk_column,
-                                   c->fk_table);
+                    /* Keys compare as the server would: text as is, numbers canonical. */
+                    if (ok && !is_null && c->fk &&
+                        !strset_has(c->fk, c->typcat == 'S' ? v : (val.s ? val.s : ""))) {
+                        buf_printf(&why, "unknown %s: no riskmap.%s row has %s = '%.60s'", c->name, c->fk_table,
+                                   c->fk_column, v);
                         ok = 0;
                     }
                     if (ok && !is_null) buf_puts(&line, val.s ? val.s : "");
