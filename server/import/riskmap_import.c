@@ -1105,8 +1105,6 @@ static OGRGeometryH field_geometry(OGRFeatureH f, int i, Buf *why, const Column 
         const double *l = ft == OFTRealList ? OGR_F_GetFieldAsDoubleList(f, i, &n) : NULL;
         double        xy[2];
         if (!l) {
-            char **s = OGR_F_GetFieldAsStringList(f, i);
-            (void)s;
             const int *il = ft == OFTIntegerList ? OGR_F_GetFieldAsIntegerList(f, i, &n) : NULL;
             if (il && n == 2) { xy[0] = il[0]; xy[1] = il[1]; l = xy; }
             else if (!il) {
@@ -1564,13 +1562,21 @@ static void import_raster(GDALDatasetH ds)
                 GEOSGeom_destroy_r(gh, poly);
                 continue;
             }
-            GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(gh, mx[col], my[col]);
-            Hit           h  = {&d, pt, -1};
+            /* The district holding the centroid of the cell (as ST_Centroid sees it). */
+            GEOSGeometry *pt = GEOSGetCentroid_r(gh, poly);
+            double        ptx = mx[col], pty = my[col];
+            if (pt) {
+                GEOSGeomGetX_r(gh, pt, &ptx);
+                GEOSGeomGetY_r(gh, pt, &pty);
+            } else {
+                pt = GEOSGeom_createPointFromXY_r(gh, ptx, pty);
+            }
+            Hit h = {&d, pt, -1};
             GEOSSTRtree_query_r(gh, d.tree, pt, hit_cb, &h);
             GEOSGeom_destroy_r(gh, pt);
             if (h.best < 0) {
                 buf_printf(&why, "unknown district: the cell centre (%.6f, %.6f) lies in no district of riskmap.district",
-                           mx[col], my[col]);
+                           ptx, pty);
                 reject(label.s, why.s);
                 GEOSGeom_destroy_r(gh, poly);
                 continue;
