@@ -94,6 +94,7 @@ typedef struct {
     char   *src_name;
     int     included;
     StrSet *fk;
+    StrSet *uniq_db, *uniq_file;  /* single-column unique key: values in the table, in the file */
     char   *fk_table, *fk_column;
     char   *defval;   /* the column default, evaluated once (NULL: none or volatile) */
 } Column;
@@ -434,8 +435,8 @@ static void load_table(void)
         for (int j = 0; j < ncols; j++)
             if (strcmp(cols[j].name, PQgetvalue(r, i, 0)) == 0) c = &cols[j];
         /* Very large referenced tables are left to the database's own check.
-           RISKMAP_IMPORT_FK_PRECHECK=0 does the same for all (tests use it). */
-        const char *pre = getenv("RISKMAP_IMPORT_FK_PRECHECK");
+           RISKMAP_IMPORT_KEY_PRECHECK=0 does the same for all (tests use it). */
+        const char *pre = getenv("RISKMAP_IMPORT_KEY_PRECHECK");
         if (!c || atof(PQgetvalue(r, i, 4)) > 2e6 || (pre && !strcmp(pre, "0"))) continue;
         char *ns = quote_ident(PQgetvalue(r, i, 1)), *tb = quote_ident(PQgetvalue(r, i, 2)),
              *co = quote_ident(PQgetvalue(r, i, 3));
@@ -451,6 +452,36 @@ static void load_table(void)
         PQclear(k);
         buf_free(&sql);
         free(ns); free(tb); free(co);
+    }
+    PQclear(r);
+
+    /* Single-column unique keys (primary key, UNIQUE): the values already in
+       the table, so that duplicates are caught before sending. */
+    r = q("SELECT a.attname, c.reltuples FROM pg_index i "
+          "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
+          "JOIN pg_class c ON c.oid = i.indrelid "
+          "WHERE i.indrelid = $1::oid AND i.indisunique AND i.indnatts = 1 "
+          "  AND i.indexprs IS NULL AND i.indpred IS NULL",
+          1, p2, PGRES_TUPLES_OK);
+    for (int i = 0; i < PQntuples(r); i++) {
+        Column     *c   = NULL;
+        const char *pre = getenv("RISKMAP_IMPORT_KEY_PRECHECK");
+        for (int j = 0; j < ncols; j++)
+            if (strcmp(cols[j].name, PQgetvalue(r, i, 0)) == 0) c = &cols[j];
+        if (!c || c->uniq_db || c->is_geom || atof(PQgetvalue(r, i, 1)) > 2e6 || (pre && !strcmp(pre, "0"))) continue;
+        char *co = quote_ident(c->name);
+        Buf   sql;
+        buf_init(&sql);
+        buf_printf(&sql, "SELECT %s::text FROM %s WHERE %s IS NOT NULL", co, qtable, co);
+        PGresult *k  = q(sql.s, 0, NULL, PGRES_TUPLES_OK);
+        c->uniq_db   = xmalloc(sizeof *c->uniq_db);
+        c->uniq_file = xmalloc(sizeof *c->uniq_file);
+        strset_init(c->uniq_db);
+        strset_init(c->uniq_file);
+        for (int j = 0; j < PQntuples(k); j++) strset_add(c->uniq_db, PQgetvalue(k, j, 0));
+        PQclear(k);
+        buf_free(&sql);
+        free(co);
     }
     PQclear(r);
     free(oid);
@@ -1317,6 +1348,8 @@ static void import_vector(GDALDatasetH ds)
     buf_init(&why);
     buf_init(&label);
     buf_init(&val);
+    struct { Column *c; char *k; } *pending_keys = xmalloc(sizeof *pending_keys * (ncols + 1));
+    int npending = 0;
     OGRFeatureH f;
     while ((f = OGR_L_GetNextFeature(layer)) != NULL) {
         n_read++;
@@ -1368,6 +1401,21 @@ static void import_vector(GDALDatasetH ds)
                                    c->fk_column, v);
                         ok = 0;
                     }
+                    if (ok && !is_null && c->uniq_db) {
+                        const char *key = c->typcat == 'S' ? v : (val.s ? val.s : "");
+                        if (strset_has(c->uniq_db, key)) {
+                            buf_printf(&why, "duplicate key: %s = '%.60s' already exists in riskmap.%s", c->name, v,
+                                       opt.table);
+                            ok = 0;
+                        } else if (strset_has(c->uniq_file, key)) {
+                            buf_printf(&why, "duplicate key: %s = '%.60s' appears earlier in the file", c->name, v);
+                            ok = 0;
+                        } else {
+                            pending_keys[npending].c = c;
+                            pending_keys[npending].k = xstrdup(key);
+                            npending++;
+                        }
+                    }
                     if (ok && !is_null) buf_puts(&line, val.s ? val.s : "");
                     free(v);
                 } else {
@@ -1395,6 +1443,11 @@ static void import_vector(GDALDatasetH ds)
         buf_putc(&line, '\n');
         if (why.len) reject(label.s, why.s);
         else add_row(line.s, label.s);
+        for (int i = 0; i < npending; i++) {
+            if (!why.len) strset_add(pending_keys[i].c->uniq_file, pending_keys[i].k);
+            free(pending_keys[i].k);
+        }
+        npending = 0;
         OGR_F_Destroy(f);
         progress(0);
     }
@@ -1404,6 +1457,7 @@ static void import_vector(GDALDatasetH ds)
     if (ngf == 0 && ct_attr) OCTDestroyCoordinateTransformation(ct_attr);
     free(ct);
     free(no_crs);
+    free(pending_keys);
     buf_free(&line);
     buf_free(&why);
     buf_free(&label);
