@@ -644,72 +644,115 @@ static PGresult *copy_end(void)
 }
 
 /* COPY rows[0..n) in one go. Returns NULL on success, else the error result. */
-static PGresult *copy_rows(Row *rows, int n)
+static PGresult *copy_rows(Row **rows, int n)
 {
     PGresult *r = copy_begin();
     if (r) return r;
-    for (int i = 0; i < n; i++) copy_put(rows[i].line);
+    for (int i = 0; i < n; i++) copy_put(rows[i]->line);
     return copy_end();
 }
 
-static void send_range(Row *rows, int n);
-
-static void send_chunks(Row *rows, int n)
+/*
+ * Sends rows[0..n) in order, each attempt inside SAVEPOINT riskmap_import,
+ * reporting every row the server refuses. err0, when given, is the error of
+ * an attempt at all n rows already made (its savepoint still open).
+ *
+ * L holds the rows of the next attempt: rows known good (they passed before
+ * the last failure; they are sent again so that later rows are still checked
+ * against them, e.g. for duplicates) followed by untested rows taken in order
+ * from rows[next - ...]. After a failure at COPY line k, row k is reported,
+ * the rows after it are put back, and the attempt goes on with the good
+ * prefix plus a small chunk, which doubles after each success. A long good
+ * prefix is sent on its own first, so that it is not re-sent many times. An
+ * error without a line (foreign keys are checked at the end of the
+ * statement) splits the attempt in halves.
+ */
+static void send_rows(Row **rows, int n, PGresult *err0)
 {
-    for (int i = 0; i < n; i += RETRY_CHUNK) send_range(rows + i, n - i < RETRY_CHUNK ? n - i : RETRY_CHUNK);
-}
-
-/* rows[0..n) failed together with err (inside savepoint riskmap_import). */
-static void locate_failures(Row *rows, int n, PGresult *err)
-{
-    const char *state = PQresultErrorField(err, PG_DIAG_SQLSTATE);
-    const char *msg   = PQresultErrorField(err, PG_DIAG_MESSAGE_PRIMARY);
-    if (!is_row_error(state, msg)) {
-        char *m = xstrdup(PQresultErrorMessage(err));
+    if (n <= 0) { if (err0) PQclear(err0); return; }
+    Row     **L     = xmalloc(sizeof *L * n);
+    int       nl    = 0, next = 0, chunk = RETRY_CHUNK;
+    PGresult *err   = err0;
+    int       sp    = err0 != NULL;  /* our savepoint is open (kept across failed attempts) */
+    while (next < n) L[nl++] = rows[next++];
+    while (nl > 0) {
+        if (!err) {
+            if (!sp) exec_cmd("SAVEPOINT riskmap_import");
+            sp  = 1;
+            err = copy_rows(L, nl);
+            if (!err) {
+                exec_cmd("RELEASE SAVEPOINT riskmap_import");
+                sp = 0;
+                n_sent += nl;
+                nl = 0;
+                if (chunk < BATCH_ROWS) chunk *= 2;
+                while (nl < chunk && next < n) L[nl++] = rows[next++];
+                continue;
+            }
+        }
+        const char *state = PQresultErrorField(err, PG_DIAG_SQLSTATE);
+        const char *msg   = PQresultErrorField(err, PG_DIAG_MESSAGE_PRIMARY);
+        if (!is_row_error(state, msg)) {
+            char *m = xstrdup(PQresultErrorMessage(err));
+            for (char *p = m + strlen(m); p > m && p[-1] == '\n'; p--) p[-1] = '\0';
+            die(EXIT_DB, "database error (nothing written): %s", m);
+        }
+        exec_cmd("ROLLBACK TO SAVEPOINT riskmap_import");  /* the savepoint stays for the next attempt */
+        long k = copy_error_line(err);
+        if (nl == 1) {
+            reject_db(L[0], err);
+            nl = 0;
+        } else if (k >= 1 && k <= nl) {
+            reject_db(L[k - 1], err);
+            next -= nl - (int)k;     /* the rows after row k are untested: put them back */
+            int ngood = (int)k - 1;
+            nl = 0;
+            if (ngood > RETRY_CHUNK) {
+                /* Rows sent by the inner call must not be undone by our savepoint. */
+                exec_cmd("RELEASE SAVEPOINT riskmap_import");
+                sp = 0;
+                send_rows(L, ngood, NULL);
+            } else {
+                nl = ngood;
+            }
+            chunk = RETRY_CHUNK;
+            int lim = nl + chunk;
+            while (nl < lim && next < n) L[nl++] = rows[next++];
+        } else {
+            int h = nl / 2;
+            exec_cmd("RELEASE SAVEPOINT riskmap_import");
+            sp = 0;
+            send_rows(L, h, NULL);
+            send_rows(L + h, nl - h, NULL);
+            nl = 0;
+        }
         PQclear(err);
-        for (char *p = m + strlen(m); p > m && p[-1] == '\n'; p--) p[-1] = '\0';
-        die(EXIT_DB, "database error (nothing written): %s", m);
+        err = NULL;
+        if (nl == 0)
+            while (nl < chunk && next < n) L[nl++] = rows[next++];
     }
-    exec_cmd("ROLLBACK TO SAVEPOINT riskmap_import");
-    exec_cmd("RELEASE SAVEPOINT riskmap_import");
-    long line = copy_error_line(err);
-    if (n == 1) {
-        reject_db(&rows[0], err);
-    } else if (line >= 1 && line <= n) {
-        reject_db(&rows[line - 1], err);
-        send_range(rows, (int)line - 1);                 /* known good: keep them for later checks */
-        send_chunks(rows + line, n - (int)line);
-    } else {
-        int mid = n / 2;
-        send_range(rows, mid);
-        send_range(rows + mid, n - mid);
-    }
-    PQclear(err);
-}
-
-static void send_range(Row *rows, int n)
-{
-    if (n <= 0) return;
-    exec_cmd("SAVEPOINT riskmap_import");
-    PGresult *err = copy_rows(rows, n);
-    if (!err) {
-        exec_cmd("RELEASE SAVEPOINT riskmap_import");
-        n_sent += n;
-        return;
-    }
-    locate_failures(rows, n, err);
+    if (sp) exec_cmd("RELEASE SAVEPOINT riskmap_import");
+    free(L);
 }
 
 static void flush_batch(void)
 {
     if (nbatch) {
-        PGresult *err = copy_active ? copy_end() : copy_rows(batch, nbatch);
-        if (!err) {
-            exec_cmd("RELEASE SAVEPOINT riskmap_import");
-            n_sent += nbatch;
+        Row **p = xmalloc(sizeof *p * nbatch);
+        for (int i = 0; i < nbatch; i++) p[i] = &batch[i];
+        if (copy_active) {          /* the batch was streamed inside its savepoint */
+            PGresult *err = copy_end();
+            if (!err) {
+                exec_cmd("RELEASE SAVEPOINT riskmap_import");
+                n_sent += nbatch;
+            } else {
+                send_rows(p, nbatch, err);
+            }
         } else {
-            locate_failures(batch, nbatch, err);
+            exec_cmd("RELEASE SAVEPOINT riskmap_import");
+            send_rows(p, nbatch, NULL);
         }
+        free(p);
     }
     for (int i = 0; i < nbatch; i++) {
         free(batch[i].line);
