@@ -18,6 +18,7 @@ RISKMAP_PACKAGES=(
   postgresql-15 postgresql-server-dev-15 postgresql-15-postgis-3
   postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl postgresql-15-pgrouting
   libgeos-dev libproj-dev proj-data libjson-c-dev libcmocka-dev
+  libcairo2-dev libpango1.0-dev libpng-dev fonts-noto-cjk python3-mapnik
   libgdal-dev gdal-bin libpq-dev
 )
 
@@ -113,6 +114,7 @@ load_demo() {
   say "loading the Chongqing demo (scale $scale) into database $RISKMAP_DB"
   psql -X -q -v ON_ERROR_STOP=1 -d "$RISKMAP_DB" \
     -c "drop extension if exists riskmap cascade" \
+    -c "drop schema if exists riskmap cascade" \
     -c "create extension riskmap cascade"
   "$RISKMAP_ROOT/data/load_demo" --scale "$scale" -d "$RISKMAP_DB"
 }
