@@ -21,6 +21,7 @@ RISKMAP_PACKAGES=(
   # riskmap-tiles (server/) and its tests and benchmark (tests/server, bench/server)
   libmicrohttpd-dev libpq-dev curl nodejs chromium wrk nginx-light
   libcairo2-dev libpango1.0-dev libpng-dev fonts-noto-cjk python3-mapnik
+  libgdal-dev gdal-bin libpq-dev
 )
 
 install_packages() {
