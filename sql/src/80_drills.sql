@@ -346,7 +346,7 @@ BEGIN
         INTO v_ids, v_w
         FROM riskmap.risk_source rs
         WHERE rs.district_code = d.organizer_district
-           OR rs.category = ANY ((SELECT dp.categories FROM riskmap.department dp WHERE dp.code = d.organizer_department));
+           OR rs.category = ANY (coalesce((SELECT dp.categories FROM riskmap.department dp WHERE dp.code = d.organizer_department), '{}'::text[]));
     END IF;
     IF v_ids IS NULL THEN
         RAISE EXCEPTION 'drill % ("%"): no risk source to draw a scenario from (no targets, and none of its organiser''s)', d.id, d.title
@@ -394,14 +394,15 @@ BEGIN
                 ORDER BY sh.geom <-> s.geom, sh.id LIMIT 50) c
           ORDER BY dist, c.id LIMIT 5) z;
 
-    -- 4. Injects against the linked plan's workflow steps (the workflows for
-    -- this event when the plan names events, else all), in workflow order.
-    SELECT coalesce(jsonb_agg(x.step ORDER BY x.wi, x.si), '[]'::jsonb) INTO v_steps
+    -- 4. Injects against the linked plan's workflow steps (docs/plan_content.md:
+    -- content.workflows[].steps[] with order, action, responsible,
+    -- within_minutes), workflows in document order, steps by their order.
+    SELECT coalesce(jsonb_agg(x.step ORDER BY x.wi, x.so, x.si), '[]'::jsonb) INTO v_steps
     FROM (SELECT w.ord AS wi, st.ord AS si,
-                 jsonb_build_object('workflow', coalesce(w.wf ->> 'name', w.wf ->> 'title', w.wf ->> 'event_type', 'workflow ' || w.ord),
-                                    'step', coalesce(st.step ->> 'action', st.step ->> 'name', st.step ->> 'title',
-                                                     st.step ->> 'description', 'step ' || st.ord),
-                                    'responsible', coalesce(st.step -> 'responsible', st.step -> 'unit', st.step -> 'owner'),
+                 CASE WHEN jsonb_typeof(st.step -> 'order') = 'number' THEN (st.step ->> 'order')::numeric END AS so,
+                 jsonb_build_object('workflow', coalesce(w.wf ->> 'name', 'workflow ' || w.ord),
+                                    'step', coalesce(st.step ->> 'action', 'step ' || st.ord),
+                                    'responsible', st.step -> 'responsible',
                                     'within_minutes', CASE WHEN jsonb_typeof(st.step -> 'within_minutes') = 'number'
                                                            THEN (st.step ->> 'within_minutes')::numeric END,
                                     'path', format('content.workflows[%s].steps[%s]', w.ord - 1, st.ord - 1)) AS step
@@ -409,10 +410,17 @@ BEGIN
                                          THEN pl.content -> 'workflows' ELSE '[]'::jsonb END) WITH ORDINALITY AS w(wf, ord)
           CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(w.wf -> 'steps') = 'array'
                                                        THEN w.wf -> 'steps' ELSE '[]'::jsonb END) WITH ORDINALITY AS st(step, ord)
-          WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(pl.content -> 'workflows') o
-                            WHERE jsonb_typeof(pl.content -> 'workflows') = 'array'
-                              AND coalesce(o ->> 'event_type', o ->> 'event') = v_event)
-             OR coalesce(w.wf ->> 'event_type', w.wf ->> 'event') = v_event) x;
+          WHERE jsonb_typeof(w.wf) = 'object' AND jsonb_typeof(st.step) = 'object') x;
+    -- The shelter that fails: the first shelter the plan relies on, else the nearest.
+    SELECT coalesce((SELECT sh.name
+                     FROM jsonb_array_elements(CASE WHEN jsonb_typeof(pl.content -> 'resources') = 'array'
+                                                    THEN pl.content -> 'resources' ELSE '[]'::jsonb END)
+                          WITH ORDINALITY AS r(res, ord)
+                     JOIN riskmap.shelter sh ON jsonb_typeof(r.res -> 'shelter_id') = 'number'
+                                            AND sh.id = (r.res ->> 'shelter_id')::numeric
+                     WHERE r.res ->> 'kind' = 'shelter'
+                     ORDER BY r.ord LIMIT 1), v_first_shelter)
+    INTO v_first_shelter;
     SELECT coalesce(array_agg(CASE WHEN (e ->> 'within_minutes') IS NULL THEN 0
                                    ELSE least(greatest(ceil((e ->> 'within_minutes')::numeric), 0), 1051200)::integer END
                               ORDER BY o), '{}')
@@ -428,7 +436,7 @@ BEGIN
                                                   round(greatest(v_people, 1) * 1.5))
                    WHEN 'secondary_event' THEN format('次生事件：%s引发次生灾害，周边道路中断。', v_event)
                    ELSE format('资源失效：%s。', CASE WHEN v_first_shelter IS NOT NULL
-                                                      THEN format('最近的避难场所「%s」无法启用', v_first_shelter)
+                                                      THEN format('避难场所「%s」无法启用', v_first_shelter)
                                                       ELSE '指挥通信中断' END)
                END,
                'tests', CASE WHEN i.step IS NOT NULL THEN (v_steps -> (i.step - 1)) || jsonb_build_object('plan_id', pl.id) END,
