@@ -68,6 +68,11 @@ typedef struct
 	val_t cur;
 	val_t inc;
 	int *inc_slot_of;
+	/* matching bound */
+	int *mt_src;		/* source -> slot matched to it, or -1 */
+	int *mt_mark;		/* source -> last visit stamp */
+	int mt_stamp;
+	long pool_total;	/* sum of pool sizes */
 } actx;
 
 static int
@@ -131,6 +136,8 @@ ctx_free(actx *c)
 	free(c->clique);
 	free(c->best);
 	free(c->inc_slot_of);
+	free(c->mt_src);
+	free(c->mt_mark);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -180,7 +187,9 @@ ctx_init(actx *c, const rm_alloc_problem *p)
 	c->clique = malloc((K + 1) * sizeof(int));
 	c->best = malloc((K + 1) * sizeof(int));
 	c->inc_slot_of = malloc((n + 1) * sizeof(int));
-	if (!c->spool || !c->member || !c->n_spool || !c->spool_owned || !c->same_prev || !c->slot_of || !c->g
+	c->mt_src = malloc((n + 1) * sizeof(int));
+	c->mt_mark = calloc(n + 1, sizeof(int));
+	if (!c->mt_src || !c->mt_mark ||!c->spool || !c->member || !c->n_spool || !c->spool_owned || !c->same_prev || !c->slot_of || !c->g
 		|| !c->gn || !c->cat_cnt || !c->cat_sum || !c->cat_first || !c->touched || !c->pos || !c->cand
 		|| !c->cand_pre || !c->clique || !c->best || !c->inc_slot_of)
 	{
@@ -191,6 +200,7 @@ ctx_init(actx *c, const rm_alloc_problem *p)
 	{
 		c->slot_of[i] = -1;
 		c->pos[i] = -1;
+		c->mt_src[i] = -1;
 	}
 	sort_problem = p;
 	for (int s = 0; s < S; s++)
@@ -227,6 +237,8 @@ ctx_init(actx *c, const rm_alloc_problem *p)
 		qsort(c->spool[s], m, sizeof(int), cmp_by_weight);
 		c->n_spool[s] = m;
 	}
+	for (int s = 0; s < S; s++)
+		c->pool_total += c->n_spool[s];
 	return RM_ALLOC_OK;
 }
 
@@ -999,6 +1011,44 @@ rm_alloc_heuristic(const rm_alloc_problem *p, rm_alloc_solution *sol)
 
 static void bb_slot(actx *c, int s, int min_first, int must_empty);
 
+/* Kuhn's augmenting path for slot t over the free sources. */
+static int
+mt_try(actx *c, int t)
+{
+	for (int i = 0; i < c->n_spool[t]; i++)
+	{
+		int x = c->spool[t][i];
+
+		if (c->slot_of[x] != -1 || c->mt_mark[x] == c->mt_stamp)
+			continue;
+		c->mt_mark[x] = c->mt_stamp;
+		if (c->mt_src[x] == -1 || mt_try(c, c->mt_src[x]))
+		{
+			c->mt_src[x] = t;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* How many of the slots s.. can still get a group: a maximum matching of
+ * slots to distinct free sources of their pools. */
+static int
+match_bound(actx *c, int s)
+{
+	int m = 0;
+
+	for (int t = s; t < c->S; t++)
+		for (int i = 0; i < c->n_spool[t]; i++)
+			c->mt_src[c->spool[t][i]] = -1;
+	for (int t = s; t < c->S; t++)
+	{
+		c->mt_stamp++;
+		m += mt_try(c, t);
+	}
+	return m;
+}
+
 /* Bound on what slots s.. can still add (given the sources taken now). */
 static val_t
 rest_bound(actx *c, int s)
@@ -1029,6 +1079,14 @@ rest_bound(actx *c, int s)
 			avail += p->weight[i];
 	if (avail < b.w)
 		b.w = avail;
+	/* the matching costs up to S x pools: only on small instances */
+	if (b.f > 0 && c->pool_total * (long) c->S <= 2000000L)
+	{
+		int m = match_bound(c, s);
+
+		if (m < b.f)
+			b.f = m;
+	}
 	return b;
 }
 
@@ -1398,6 +1456,34 @@ typedef struct
 	int idx;
 } nobj;
 
+/* Bounds of the ground distance between any point of a's envelope and any
+ * of b's (local radii taken at the latitude that makes them safe). */
+static double
+bbox_lower_m(const nobj *a, const nobj *b)
+{
+	double gx = fmax(0, fmax(b->xmin - a->xmax, a->xmin - b->xmax));
+	double gy = fmax(0, fmax(b->ymin - a->ymax, a->ymin - b->ymax));
+	double lat = fmax(fmax(fabs(a->ymin), fabs(a->ymax)), fmax(fabs(b->ymin), fabs(b->ymax)));
+	double ky, kx;
+
+	local_radii(fmin(lat, 89.9), &ky, &kx);
+	return hypot(gx * kx, gy * 110574.0 * (1 - 1e-6));
+}
+
+static double
+bbox_upper_m(const nobj *a, const nobj *b)
+{
+	double ux = fmax(a->xmax, b->xmax) - fmin(a->xmin, b->xmin);
+	double uy = fmax(a->ymax, b->ymax) - fmin(a->ymin, b->ymin);
+	double lat = fmin(fmin(fabs(a->ymin), fabs(a->ymax)), fmin(fabs(b->ymin), fabs(b->ymax)));
+	double ky, kx;
+
+	if ((a->ymin < 0) != (a->ymax < 0) || (b->ymin < 0) != (b->ymax < 0) || (a->ymin < 0) != (b->ymin < 0))
+		lat = 0;
+	local_radii(lat, &ky, &kx);
+	return hypot(ux * kx, uy * 111694.0 * (1 + 1e-6));
+}
+
 static int
 cmp_obj_xmin(const void *a, const void *b)
 {
@@ -1418,7 +1504,7 @@ geos_notice(const char *fmt, ...)
 
 int
 rm_alloc_near_graph(int n, const unsigned char *const *wkb, const size_t *wkb_len,
-					const char *want, double max_m,
+					const char *want, const int *group, double max_m,
 					int **start_out, int **nbr_out, char *errbuf, size_t errlen,
 					int (*interrupted)(void *), void *interrupted_arg)
 {
@@ -1547,8 +1633,14 @@ rm_alloc_near_graph(int n, const unsigned char *const *wkb, const size_t *wkb_le
 			}
 			if (o[b].ymin > o[a].ymax + dlat || o[a].ymin > o[b].ymax + dlat)
 				continue;
+			if (group && group[o[a].idx] != group[o[b].idx])
+				continue;
 			if (o[a].point && o[b].point)
 				d = rm_alloc_ground_distance(o[a].xmin, o[a].ymin, o[b].xmin, o[b].ymin);
+			else if ((d = bbox_lower_m(&o[a], &o[b])) > max_m)
+				continue;
+			else if (bbox_upper_m(&o[a], &o[b]) <= max_m)
+				d = 0;		/* every pair of points is near */
 			else
 			{
 				/* nearest points in the projected plane, measured on the

@@ -102,11 +102,15 @@ double rm_alloc_upper_bound(const rm_alloc_problem *p);
 
 /* The near graph of sources given as EWKB/WKB geometries (EPSG:4326 lon/lat):
  * i and j are neighbours when their ground distance is <= max_m metres. Only
- * sources with want[i] != 0 get neighbours (want may be NULL: all). Returns
+ * sources with want[i] != 0 get neighbours (want may be NULL: all), and only
+ * sources of the same group[i] (group may be NULL: one group). Non-point
+ * geometries: envelope bounds first, else the nearest points found in a
+ * local projection measured on the ground (never shorter than the true
+ * distance, so a "near" pair is near). Returns
  * CSR arrays (malloc'ed: *start n+1 entries, *nbr). Unreadable geometry:
  * RM_ALLOC_EGEOM with the source index in errbuf's message. */
 int rm_alloc_near_graph(int n, const unsigned char *const *wkb, const size_t *wkb_len,
-						const char *want, double max_m,
+						const char *want, const int *group, double max_m,
 						int **start, int **nbr, char *errbuf, size_t errlen,
 						int (*interrupted)(void *), void *interrupted_arg);
 

@@ -10,7 +10,8 @@
  *     RETURNS TABLE(sources integer, eligible integer, slots integer, filled integer,
  *                   heuristic_score double precision, score double precision,
  *                   upper_bound double precision, optimal boolean, nodes bigint,
- *                   near_pairs bigint, solve_ms double precision)
+ *                   near_pairs bigint, solve_ms double precision, near_ms double precision,
+ *                   heuristic_ms double precision, exact_ms double precision)
  */
 #include "postgres.h"
 
@@ -67,8 +68,20 @@ typedef struct
 	double upper_bound;
 	long near_pairs;
 	double ms;
+	double near_ms;
+	double heuristic_ms;
+	double exact_ms;
 	int eligible;
 } alloc_run;
+
+static double
+ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1e3 + (t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
 
 static int
 pg_interrupted(void *arg)
@@ -100,6 +113,7 @@ alloc_solve(int32 year, alloc_run *r)
 	uint64 nrows;
 	int *near_start = NULL, *near = NULL;
 	char *want;
+	const int *group;
 	org_t **dorgs;
 	int ndorg = 0;
 	char errbuf[256];
@@ -282,7 +296,17 @@ alloc_solve(int32 year, alloc_run *r)
 	}
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = rm_alloc_near_graph(r->n, r->wkb, r->wkb_len, want, RM_ALLOC_NEAR_M, &near_start, &near,
+	/* Pairs matter within one comprehensive pool: a district's sources,
+	 * unless a department has comprehensive drills to do too. */
+	{
+		bool dept_comp = false;
+
+		for (int o = 0; o < r->norg; o++)
+			if (strcmp(r->orgs[o].kind, "department") == 0 && r->orgs[o].nslots > 0 && r->orgs[o].need_comp > 0)
+				dept_comp = true;
+		group = dept_comp ? NULL : r->org;
+	}
+	rc = rm_alloc_near_graph(r->n, r->wkb, r->wkb_len, want, group, RM_ALLOC_NEAR_M, &near_start, &near,
 							 errbuf, sizeof(errbuf), pg_interrupted, NULL);
 	if (rc == RM_ALLOC_INTERRUPTED)
 		raise_interrupted();
@@ -300,6 +324,7 @@ alloc_solve(int32 year, alloc_run *r)
 							   idx >= 0 && idx < r->n ? (long long) r->id[idx] : -1LL, errbuf)));
 	}
 	r->near_pairs = near_start[r->n] / 2;
+	r->near_ms = ms_since(&t0);
 
 	memset(&p, 0, sizeof(p));
 	p.n_sources = r->n;
@@ -314,8 +339,10 @@ alloc_solve(int32 year, alloc_run *r)
 	p.interrupted = pg_interrupted;
 
 	rc = rm_alloc_solution_init(&r->sol, r->n);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (rc == RM_ALLOC_OK)
 		rc = rm_alloc_heuristic(&p, &r->sol);
+	r->heuristic_ms = ms_since(&t1);
 	if (rc == RM_ALLOC_OK)
 	{
 		/* Polish with branch and bound from the heuristic's solution; the
@@ -327,12 +354,13 @@ alloc_solve(int32 year, alloc_run *r)
 			limit = 200000;
 		if (limit < 100)
 			limit = 100;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
 		rc = rm_alloc_exact(&p, &r->sol, limit);
+		r->exact_ms = ms_since(&t1);
 		if (rc == RM_ALLOC_OK)
 			r->upper_bound = rm_alloc_upper_bound(&p);
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	r->ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+	r->ms = ms_since(&t0);
 	free(near_start);
 	free(near);
 	if (rc != RM_ALLOC_OK)
@@ -431,8 +459,8 @@ riskmap_allocate_stats(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	int32 year;
 	alloc_run r;
-	Datum values[11];
-	bool nulls[11] = {0};
+	Datum values[14];
+	bool nulls[14] = {0};
 	int filled = 0;
 	double score = 0;
 	bool *seen;
@@ -466,6 +494,9 @@ riskmap_allocate_stats(PG_FUNCTION_ARGS)
 	values[8] = Int64GetDatum(r.sol.nodes);
 	values[9] = Int64GetDatum(r.near_pairs);
 	values[10] = Float8GetDatum(r.ms);
+	values[11] = Float8GetDatum(r.near_ms);
+	values[12] = Float8GetDatum(r.heuristic_ms);
+	values[13] = Float8GetDatum(r.exact_ms);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	SPI_finish();
 	return (Datum) 0;

@@ -123,7 +123,8 @@ LANGUAGE C STABLE STRICT;
 CREATE FUNCTION allocation_stats(p_year integer)
 RETURNS TABLE(sources integer, eligible integer, slots integer, filled integer,
               heuristic_score double precision, score double precision, upper_bound double precision,
-              optimal boolean, nodes bigint, near_pairs bigint, solve_ms double precision)
+              optimal boolean, nodes bigint, near_pairs bigint, solve_ms double precision,
+              near_ms double precision, heuristic_ms double precision, exact_ms double precision)
 AS 'MODULE_PATHNAME', 'riskmap_allocate_stats'
 LANGUAGE C STABLE STRICT;
 COMMENT ON FUNCTION allocation_stats(integer) IS

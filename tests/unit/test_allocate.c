@@ -235,7 +235,7 @@ test_near_graph(void **state)
 	len[4] = wkb_line(b[4], 106.41, 29.4, 106.41, 29.6);
 	for (int i = 0; i < 5; i++)
 		wkb[i] = b[i];
-	assert_int_equal(rm_alloc_near_graph(5, wkb, len, NULL, 10000, &start, &nbr, err, sizeof(err), NULL, NULL),
+	assert_int_equal(rm_alloc_near_graph(5, wkb, len, NULL, NULL, 10000, &start, &nbr, err, sizeof(err), NULL, NULL),
 					 RM_ALLOC_OK);
 	assert_int_equal(start[1] - start[0], 1);
 	assert_int_equal(nbr[start[0]], 1);
@@ -249,9 +249,20 @@ test_near_graph(void **state)
 	{
 		char want[5] = {1, 0, 1, 1, 1};
 
-		assert_int_equal(rm_alloc_near_graph(5, wkb, len, want, 10000, &start, &nbr, err, sizeof(err), NULL, NULL),
+		assert_int_equal(rm_alloc_near_graph(5, wkb, len, want, NULL, 10000, &start, &nbr, err, sizeof(err), NULL, NULL),
 						 RM_ALLOC_OK);
 		assert_int_equal(start[5], 2);
+		free(start);
+		free(nbr);
+	}
+	/* only pairs within one group */
+	{
+		int group[5] = {0, 1, 0, 0, 0};
+
+		assert_int_equal(rm_alloc_near_graph(5, wkb, len, NULL, group, 10000, &start, &nbr, err, sizeof(err), NULL, NULL),
+						 RM_ALLOC_OK);
+		assert_int_equal(start[5], 2);	/* 3-4 only */
+		assert_int_equal(nbr[start[3]], 4);
 		free(start);
 		free(nbr);
 	}
@@ -261,7 +272,7 @@ test_near_graph(void **state)
 
 		wkb[2] = junk;
 		len[2] = sizeof(junk);
-		assert_int_equal(rm_alloc_near_graph(5, wkb, len, NULL, 10000, &start, &nbr, err, sizeof(err), NULL, NULL),
+		assert_int_equal(rm_alloc_near_graph(5, wkb, len, NULL, NULL, 10000, &start, &nbr, err, sizeof(err), NULL, NULL),
 						 RM_ALLOC_EGEOM);
 		assert_non_null(strstr(err, "#2"));
 		assert_null(start);
