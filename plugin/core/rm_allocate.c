@@ -73,7 +73,11 @@ typedef struct
 	int *mt_mark;		/* source -> last visit stamp */
 	int mt_stamp;
 	long pool_total;	/* sum of pool sizes */
+	int depth;			/* recursion depth of the exact search */
 } actx;
+
+/* The exact search gives up (not proven optimal) rather than recurse deeper. */
+#define RM_BB_MAX_DEPTH 4000
 
 static int
 poll_stop(actx *c)
@@ -1099,6 +1103,12 @@ bb_group(actx *c, int s, int q0, int k, int gcat, double gw, val_t rest)
 
 	if (c->aborted || c->stop)
 		return;
+	if (++c->depth > RM_BB_MAX_DEPTH)
+	{
+		c->aborted = 1;
+		c->depth--;
+		return;
+	}
 	if (k < K)
 		for (int q = q0; q < m; q++)
 		{
@@ -1125,7 +1135,10 @@ bb_group(actx *c, int s, int q0, int k, int gcat, double gw, val_t rest)
 			c->slot_of[x] = -1;
 			c->gn[s] = k;
 			if (c->aborted || c->stop)
+			{
+				c->depth--;
 				return;
+			}
 		}
 	if (k > 0)
 	{
@@ -1144,6 +1157,7 @@ bb_group(actx *c, int s, int q0, int k, int gcat, double gw, val_t rest)
 		c->cur.f--;
 		c->cur.w -= gw;
 	}
+	c->depth--;
 }
 
 static void

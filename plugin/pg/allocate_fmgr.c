@@ -355,7 +355,9 @@ alloc_solve(int32 year, alloc_run *r)
 		if (limit < 100)
 			limit = 100;
 		clock_gettime(CLOCK_MONOTONIC, &t1);
-		rc = rm_alloc_exact(&p, &r->sol, limit);
+		/* (a deep search with huge groups is pointless: the heuristic stands) */
+		if ((long) r->S * p.max_targets <= 20000)
+			rc = rm_alloc_exact(&p, &r->sol, limit);
 		r->exact_ms = ms_since(&t1);
 		if (rc == RM_ALLOC_OK)
 			r->upper_bound = rm_alloc_upper_bound(&p);

@@ -178,6 +178,14 @@ SELECT count(*) - count(DISTINCT (org_kind, org_code, month)) AS same_month_twic
 SELECT bool_and(abs(p.score - (SELECT sum(a.weight) FROM _allocation_sources(2031) a WHERE a.id = ANY (p.source_ids))) < 1e-9)
        AS score_is_weight_sum FROM prop p;
 SELECT filled, score >= 0.9 * upper_bound AS within_10pct_of_bound FROM allocation_stats(2031);
+-- The largest setting: groups grow (a special drill takes its whole category
+-- in the district), each special drill still keeps to one category.
+SET LOCAL riskmap.max_targets_per_drill = 1000;
+SELECT count(*) AS proposals, max(cardinality(source_ids)) AS largest,
+       bool_and(drill_class <> 'special' OR (SELECT count(DISTINCT category) FROM risk_source WHERE id = ANY (source_ids)) = 1)
+           AS one_category
+FROM allocate_drills(2031);
+SET LOCAL riskmap.max_targets_per_drill = 3;
 SELECT count(*) AS accepted FROM accept_allocation(2031);
 SELECT org_kind, org_code, comprehensive, special, quota_met FROM compliance(2031, '2031-01-01');
 ROLLBACK;
