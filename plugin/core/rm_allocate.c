@@ -912,7 +912,7 @@ local_search(actx *c)
 			if (c->gn[e] == 0 && c->n_spool[e] > 0 && augment(c, e, par_slot, par_src, queue))
 				changed = 1;
 		/* One slot at a time. */
-		for (int s = 0; s < S && !c->stop; s++)
+		for (int s = 0; s < S && !poll_stop(c); s++)
 			changed |= reopt_set(c, &s, 1, &r, 1);
 		/* All slots of one organisation, in every order. */
 		for (int s = 0; s < S && !c->stop;)
@@ -932,8 +932,8 @@ local_search(actx *c)
 			s = e;
 		}
 		/* Pairs of competing slots, in both orders. */
-		for (int s = 0; s < S && !c->stop; s++)
-			for (int t = s + 1; t < S && !c->stop; t++)
+		for (int s = 0; s < S && !poll_stop(c); s++)
+			for (int t = s + 1; t < S && !poll_stop(c); t++)
 				if (interact(c, s, t))
 				{
 					int T[2] = {s, t};

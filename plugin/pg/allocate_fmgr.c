@@ -114,6 +114,7 @@ alloc_solve(int32 year, alloc_run *r)
 	int *near_start = NULL, *near = NULL;
 	char *want;
 	const int *group;
+	int *so;
 	org_t **dorgs;
 	int ndorg = 0;
 	char errbuf[256];
@@ -306,6 +307,9 @@ alloc_solve(int32 year, alloc_run *r)
 				dept_comp = true;
 		group = dept_comp ? NULL : r->org;
 	}
+	/* palloc'ed before the core mallocs anything: from the near graph to
+	 * the frees below nothing may ereport */
+	so = palloc((r->n + 1) * sizeof(int));
 	rc = rm_alloc_near_graph(r->n, r->wkb, r->wkb_len, want, group, RM_ALLOC_NEAR_M, &near_start, &near,
 							 errbuf, sizeof(errbuf), pg_interrupted, NULL);
 	if (rc == RM_ALLOC_INTERRUPTED)
@@ -375,13 +379,9 @@ alloc_solve(int32 year, alloc_run *r)
 		elog(ERROR, "drill allocation failed (status %d)", rc);
 	}
 	/* Keep the solution in palloc'ed memory. */
-	{
-		int *so = palloc((r->n + 1) * sizeof(int));
-
-		memcpy(so, r->sol.slot_of, r->n * sizeof(int));
-		rm_alloc_solution_free(&r->sol);
-		r->sol.slot_of = so;
-	}
+	memcpy(so, r->sol.slot_of, r->n * sizeof(int));
+	rm_alloc_solution_free(&r->sol);
+	r->sol.slot_of = so;
 }
 
 static int
