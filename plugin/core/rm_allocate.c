@@ -1426,7 +1426,7 @@ rm_alloc_check(const rm_alloc_problem *p, rm_alloc_solution *sol, char *errbuf, 
 
 #define WGS84_A 6378137.0
 #define WGS84_E2 0.0066943799901413165
-#define DEG (M_PI / 180.0)
+#define DEG (3.14159265358979323846 / 180.0)
 
 static void
 local_radii(double lat_deg, double *m_per_deg_lat, double *m_per_deg_lon)
