@@ -6,7 +6,7 @@
  *   riskmap._allocate(p_year integer)
  *     RETURNS TABLE(org_kind text, org_code text, drill_class text, month integer,
  *                   source_ids bigint[], score double precision)
- *   riskmap._allocate_stats(p_year integer)
+ *   riskmap.allocation_stats(p_year integer, p_node_limit bigint DEFAULT NULL)
  *     RETURNS TABLE(sources integer, eligible integer, slots integer, filled integer,
  *                   heuristic_score double precision, score double precision,
  *                   upper_bound double precision, optimal boolean, nodes bigint,
@@ -105,7 +105,7 @@ cmp_org_code(const void *key, const void *elem)
 /* Reads the problem (inside SPI) and solves it. Everything malloc'ed by the
  * core is freed before any ereport. */
 static void
-alloc_solve(int32 year, alloc_run *r)
+alloc_solve(int32 year, int64 node_limit, bool want_bound, alloc_run *r)
 {
 	Oid argtypes[1] = {INT4OID};
 	Datum args[1] = {Int32GetDatum(year)};
@@ -351,19 +351,25 @@ alloc_solve(int32 year, alloc_run *r)
 	{
 		/* Polish with branch and bound from the heuristic's solution; the
 		 * work is bounded (each node costs about n + S*K). */
-		long limit = (long) (2e7 / ((double) r->n + (double) r->S * p.max_targets + 1));
+		long pool_total = 0, limit;
+
+		for (int s = 0; s < r->S; s++)
+			pool_total += r->slots[s].n_pool;
+		limit = (long) (2e7 / ((double) r->n + (double) pool_total + (double) r->S * p.max_targets + 1));
 
 		r->heuristic_score = r->sol.score;
 		if (limit > 200000)
 			limit = 200000;
-		if (limit < 100)
-			limit = 100;
+		if (limit < 20)
+			limit = 20;
+		if (node_limit > 0)
+			limit = node_limit;
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		/* (a deep search with huge groups is pointless: the heuristic stands) */
 		if ((long) r->S * p.max_targets <= 20000)
 			rc = rm_alloc_exact(&p, &r->sol, limit);
 		r->exact_ms = ms_since(&t1);
-		if (rc == RM_ALLOC_OK)
+		if (rc == RM_ALLOC_OK && want_bound)
 			r->upper_bound = rm_alloc_upper_bound(&p);
 	}
 	r->ms = ms_since(&t0);
@@ -407,7 +413,7 @@ riskmap_allocate(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	alloc_solve(year, &r);
+	alloc_solve(year, 0, false, &r);
 	ids = palloc((riskmap_max_targets_per_drill + 1) * sizeof(int64));
 	idd = palloc((riskmap_max_targets_per_drill + 1) * sizeof(Datum));
 	for (int o = 0; o < r.norg; o++)
@@ -466,14 +472,18 @@ riskmap_allocate_stats(PG_FUNCTION_ARGS)
 	int filled = 0;
 	double score = 0;
 	bool *seen;
+	int64 node_limit;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("p_year must not be NULL")));
 	year = PG_GETARG_INT32(0);
+	node_limit = PG_NARGS() > 1 && !PG_ARGISNULL(1) ? PG_GETARG_INT64(1) : 0;
+	if (node_limit < 0)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("p_node_limit must not be negative")));
 	InitMaterializedSRF(fcinfo, 0);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	alloc_solve(year, &r);
+	alloc_solve(year, node_limit, true, &r);
 	seen = palloc0((r.S + 1) * sizeof(bool));
 	for (int i = 0; i < r.n; i++)
 		if (r.sol.slot_of[i] >= 0)
@@ -492,7 +502,8 @@ riskmap_allocate_stats(PG_FUNCTION_ARGS)
 	values[4] = Float8GetDatum(r.heuristic_score);
 	values[5] = Float8GetDatum(score);
 	values[6] = Float8GetDatum(r.upper_bound);
-	values[7] = BoolGetDatum(r.sol.optimal);
+	/* proven by the search, or by meeting the upper bound */
+	values[7] = BoolGetDatum(r.sol.optimal || r.upper_bound - score <= 1e-9);
 	values[8] = Int64GetDatum(r.sol.nodes);
 	values[9] = Int64GetDatum(r.near_pairs);
 	values[10] = Float8GetDatum(r.ms);

@@ -120,15 +120,15 @@ RETURNS TABLE(org_kind text, org_code text, drill_class text, month integer, sou
 AS 'MODULE_PATHNAME', 'riskmap_allocate'
 LANGUAGE C STABLE STRICT;
 
-CREATE FUNCTION allocation_stats(p_year integer)
+CREATE FUNCTION allocation_stats(p_year integer, p_node_limit bigint DEFAULT NULL)
 RETURNS TABLE(sources integer, eligible integer, slots integer, filled integer,
               heuristic_score double precision, score double precision, upper_bound double precision,
               optimal boolean, nodes bigint, near_pairs bigint, solve_ms double precision,
               near_ms double precision, heuristic_ms double precision, exact_ms double precision)
 AS 'MODULE_PATHNAME', 'riskmap_allocate_stats'
-LANGUAGE C STABLE STRICT;
-COMMENT ON FUNCTION allocation_stats(integer) IS
-    'How good allocate_drills(p_year) is: heuristic and final score, an upper bound of the optimum, whether optimality is proven.';
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION allocation_stats(integer, bigint) IS
+    'How good allocate_drills(p_year) is: heuristic and final score, an upper bound of the optimum, whether optimality is proven (p_node_limit: branch-and-bound nodes, default bounded by the size).';
 
 -- The drill subject (演练科目) for a risk category: mass-casualty risks are
 -- medical rescue, geological and water hazards evacuation, hazardous
