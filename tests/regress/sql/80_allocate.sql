@@ -141,6 +141,16 @@ SELECT filled, score, upper_bound, optimal FROM allocation_stats(2031);
 -- Departments only when p_district is NULL.
 SELECT org_kind, org_code FROM allocate_drills(2031, '500102');
 
+-- Joint participants count like organisers (as in compliance), months too.
+ROLLBACK AND CHAIN;
+SET search_path = riskmap, public;
+INSERT INTO district (code, name) VALUES ('500101', 'A区'), ('500102', 'B区');
+INSERT INTO department (code, name, categories) VALUES ('D1', '市水利局', '{flood}');
+INSERT INTO drill (id, year, title, drill_class, organizer_district, joint_districts, joint_departments, scheduled_on) VALUES
+ (401, 2031, 'A+B 联合', 'comprehensive', '500101', '{500102}', '{}', '2031-05-20'),
+ (402, 2031, 'B+水利', 'special', '500102', '{}', '{D1}', '2031-09-01');
+SELECT org_kind, org_code, need_comp, need_spec, busy_mask FROM _allocation_orgs(2031) ORDER BY 1, 2;
+
 -- The rules on a larger pseudo-random city (300 sources, 3 districts, 2
 -- departments, default quotas): every special drill has one category, every
 -- comprehensive drill's sources lie within 10 km of each other, at most 3
