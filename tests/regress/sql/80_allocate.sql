@@ -8,9 +8,21 @@ BEGIN
 EXCEPTION WHEN OTHERS THEN
     RETURN SQLSTATE || ': ' || SQLERRM;
 END $$;
+-- Start from empty tables and the seeded quotas, whatever earlier suites left.
+CREATE PROCEDURE pg_temp.clean() LANGUAGE plpgsql SET client_min_messages = warning AS $$
+BEGIN
+    TRUNCATE riskmap.district, riskmap.department, riskmap.risk_source, riskmap.plan, riskmap.plan_link,
+             riskmap.plan_event, riskmap.shelter, riskmap.population, riskmap.road, riskmap.drill,
+             riskmap.drill_target, riskmap.drill_material, riskmap.improvement_action, riskmap.drill_scenario,
+             riskmap.user_district, riskmap.workday_override CASCADE;
+    DELETE FROM riskmap.drill_quota;
+    INSERT INTO riskmap.drill_quota VALUES ('district', 'comprehensive', 1, NULL), ('district', 'special', 2, NULL),
+                                           ('department', 'special', 1, 2);
+END $$;
 
 BEGIN;
 SET search_path = riskmap, public;
+CALL pg_temp.clean();
 INSERT INTO district (code, name, geom) VALUES
   ('500101', 'A区', ST_Multi(ST_MakeEnvelope(106.0, 29.0, 106.5, 29.5, 4326))),
   ('500102', 'B区', ST_Multi(ST_MakeEnvelope(106.5, 29.0, 107.0, 29.5, 4326)));
@@ -69,6 +81,7 @@ SELECT count(*) AS left_to_propose FROM allocate_drills(2031, '500101');
 -- A planned comprehensive drill of the year counts; its month is taken.
 ROLLBACK AND CHAIN;
 SET search_path = riskmap, public;
+CALL pg_temp.clean();
 INSERT INTO district (code, name, geom) VALUES
   ('500101', 'A区', ST_Multi(ST_MakeEnvelope(106.0, 29.0, 106.5, 29.5, 4326)));
 UPDATE drill_quota SET min_per_year = 0 WHERE org_kind = 'department';
@@ -102,6 +115,7 @@ SELECT org_code, drill_class, month, cardinality(source_ids) AS n FROM allocate_
 -- a pipeline whose nearest point is 8.76 km away joins, a point 10.36 km away does not.
 ROLLBACK AND CHAIN;
 SET search_path = riskmap, public;
+CALL pg_temp.clean();
 INSERT INTO district (code, name, geom) VALUES
   ('500101', 'A区', ST_Multi(ST_MakeEnvelope(106.0, 29.0, 106.5, 29.5, 4326)));
 UPDATE drill_quota SET min_per_year = 0 WHERE org_kind = 'department' OR drill_class = 'special';
@@ -120,6 +134,7 @@ FROM risk_source x, risk_source y WHERE x.id < y.id ORDER BY 2, 3;
 -- drill keeps to one of its categories, across districts.
 ROLLBACK AND CHAIN;
 SET search_path = riskmap, public;
+CALL pg_temp.clean();
 INSERT INTO district (code, name, geom) VALUES
   ('500101', 'A区', ST_Multi(ST_MakeEnvelope(106.0, 29.0, 106.5, 29.5, 4326))),
   ('500102', 'B区', ST_Multi(ST_MakeEnvelope(106.5, 29.0, 107.0, 29.5, 4326)));
@@ -144,6 +159,7 @@ SELECT org_kind, org_code FROM allocate_drills(2031, '500102');
 -- Joint participants count like organisers (as in compliance), months too.
 ROLLBACK AND CHAIN;
 SET search_path = riskmap, public;
+CALL pg_temp.clean();
 INSERT INTO district (code, name) VALUES ('500101', 'A区'), ('500102', 'B区');
 INSERT INTO department (code, name, categories) VALUES ('D1', '市水利局', '{flood}');
 INSERT INTO drill (id, year, title, drill_class, organizer_district, joint_districts, joint_departments, scheduled_on) VALUES
@@ -158,6 +174,7 @@ SELECT org_kind, org_code, need_comp, need_spec, busy_mask FROM _allocation_orgs
 -- up, score within 10 % of the upper bound (here: proven optimal or not).
 ROLLBACK AND CHAIN;
 SET search_path = riskmap, public;
+CALL pg_temp.clean();
 SET LOCAL riskmap.max_targets_per_drill = 3;
 INSERT INTO district (code, name, geom) VALUES
   ('500101', 'A区', ST_Multi(ST_MakeEnvelope(106.0, 29.0, 106.5, 29.5, 4326))),

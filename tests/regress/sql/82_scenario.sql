@@ -8,6 +8,17 @@ BEGIN
 EXCEPTION WHEN OTHERS THEN
     RETURN SQLSTATE || ': ' || SQLERRM;
 END $$;
+-- Start from empty tables and the seeded quotas, whatever earlier suites left.
+CREATE PROCEDURE pg_temp.clean() LANGUAGE plpgsql SET client_min_messages = warning AS $$
+BEGIN
+    TRUNCATE riskmap.district, riskmap.department, riskmap.risk_source, riskmap.plan, riskmap.plan_link,
+             riskmap.plan_event, riskmap.shelter, riskmap.population, riskmap.road, riskmap.drill,
+             riskmap.drill_target, riskmap.drill_material, riskmap.improvement_action, riskmap.drill_scenario,
+             riskmap.user_district, riskmap.workday_override CASCADE;
+    DELETE FROM riskmap.drill_quota;
+    INSERT INTO riskmap.drill_quota VALUES ('district', 'comprehensive', 1, NULL), ('district', 'special', 2, NULL),
+                                           ('department', 'special', 1, 2);
+END $$;
 -- A plain SQL function (SECURITY INVOKER) that reads stored scenarios.
 CREATE FUNCTION pg_temp.peek(p_drill bigint) RETURNS jsonb LANGUAGE sql AS
 $$ SELECT scenario FROM riskmap.drill_scenario WHERE drill_id = p_drill $$;
@@ -19,6 +30,7 @@ GRANT EXECUTE ON FUNCTION pg_temp.err(text), pg_temp.peek(bigint) TO PUBLIC;
 
 BEGIN;
 SET search_path = riskmap, public;
+CALL pg_temp.clean();
 INSERT INTO district (code, name, geom) VALUES
   ('500101', 'A区', ST_Multi(ST_MakeEnvelope(106.0, 29.0, 106.5, 29.5, 4326)));
 INSERT INTO user_district VALUES ('rm_scn_lead_a', '500101');

@@ -8,12 +8,24 @@ BEGIN
 EXCEPTION WHEN OTHERS THEN
     RETURN SQLSTATE || ': ' || regexp_replace(SQLERRM, '(action|drill_material of drill|improvement_action of drill) \d+', '\1 #', 'g');
 END $$;
+-- Start from empty tables and the seeded quotas, whatever earlier suites left.
+CREATE PROCEDURE pg_temp.clean() LANGUAGE plpgsql SET client_min_messages = warning AS $$
+BEGIN
+    TRUNCATE riskmap.district, riskmap.department, riskmap.risk_source, riskmap.plan, riskmap.plan_link,
+             riskmap.plan_event, riskmap.shelter, riskmap.population, riskmap.road, riskmap.drill,
+             riskmap.drill_target, riskmap.drill_material, riskmap.improvement_action, riskmap.drill_scenario,
+             riskmap.user_district, riskmap.workday_override CASCADE;
+    DELETE FROM riskmap.drill_quota;
+    INSERT INTO riskmap.drill_quota VALUES ('district', 'comprehensive', 1, NULL), ('district', 'special', 2, NULL),
+                                           ('department', 'special', 1, 2);
+END $$;
 DROP ROLE IF EXISTS rm_mat_lead_a;
 CREATE ROLE rm_mat_lead_a LOGIN IN ROLE riskmap_district;
 GRANT EXECUTE ON FUNCTION pg_temp.err(text) TO PUBLIC;
 
 BEGIN;
 SET search_path = riskmap, public;
+CALL pg_temp.clean();
 INSERT INTO district (code, name) VALUES ('500101', 'A区'), ('500102', 'B区');
 INSERT INTO user_district VALUES ('rm_mat_lead_a', '500101');
 INSERT INTO drill (id, year, title, drill_class, organizer_district, scheduled_on, status) VALUES
