@@ -135,4 +135,13 @@ WHERE pronamespace = 'riskmap'::regnamespace AND prosecdef
                   '_scenario_injects', 'accept_allocation', 'allocate_drills', 'complete_drill', 'submit_material',
                   'record_action', 'close_action');
 ROLLBACK;
+-- The generator's helpers on odd input: answers or clean errors.
+SELECT riskmap._rng_pick(1, 1, '{}') IS NULL AS empty, riskmap._rng_pick(1, 1, '{0,-1,NaN,Infinity,NULL}') IS NULL AS no_weight,
+       riskmap._rng_pick(42, 1, '{0,0,5}') AS only_positive, riskmap._rng_below(7, 3, 1) AS below_one;
+SELECT pg_temp.err($$SELECT riskmap._rng_below(1, 1, 0)$$);
+SELECT pg_temp.err($$SELECT riskmap._rng_pick(1, 1, '{{1,2},{3,4}}')$$);
+SELECT pg_temp.err($$SELECT * FROM riskmap._scenario_injects(1, 4, '{10,20}', 0)$$);
+SELECT pg_temp.err($$SELECT * FROM riskmap._scenario_injects(1, 4, '{{10},{20}}', 3)$$);
+SELECT count(*) AS injects, count(step) AS testing_steps, max(deadline_minute) < 1051300 AS clamped
+FROM riskmap._scenario_injects(5, 4, '{2147483647,NULL,-5,30}', 8);
 DROP ROLE rm_scn_lead_a, rm_scn_office, rm_scn_reader;
