@@ -1027,6 +1027,73 @@ rm_alloc_heuristic(const rm_alloc_problem *p, rm_alloc_solution *sol)
 	return rc;
 }
 
+/* Large-neighbourhood polish: each organisation's slots re-solved exactly
+ * (node-limited) with every other organisation's groups fixed; kept when
+ * better. Deterministic. */
+int
+rm_alloc_polish_orgs(const rm_alloc_problem *p, rm_alloc_solution *sol, long node_limit)
+{
+	int n = p->n_sources, S = p->n_slots, rc = RM_ALLOC_OK;
+	double *w = malloc(((size_t) n + 1) * sizeof(double));
+	rm_alloc_solution sub_sol;
+	char err[8];
+
+	if (!w)
+		return RM_ALLOC_ENOMEM;
+	if (rm_alloc_solution_init(&sub_sol, n) != RM_ALLOC_OK)
+	{
+		free(w);
+		return RM_ALLOC_ENOMEM;
+	}
+	for (int s = 0; s < S && rc == RM_ALLOC_OK;)
+	{
+		int e = s;
+		rm_alloc_problem sub = *p;
+
+		while (e < S && p->slots[e].org == p->slots[s].org)
+			e++;
+		/* others' sources are out of reach; this org's groups are the incumbent */
+		for (int i = 0; i < n; i++)
+		{
+			int t = sol->slot_of[i];
+
+			w[i] = (t >= 0 && (t < s || t >= e)) ? 0 : p->weight[i];
+			sub_sol.slot_of[i] = (t >= s && t < e) ? t - s : -1;
+		}
+		sub.weight = w;
+		sub.slots = p->slots + s;
+		sub.n_slots = e - s;
+		rm_alloc_check(&sub, &sub_sol, err, sizeof(err));
+		{
+			int f0 = sub_sol.filled;
+			double w0 = sub_sol.score;
+
+			rc = rm_alloc_exact(&sub, &sub_sol, node_limit);
+			if (rc == RM_ALLOC_OK
+				&& (sub_sol.filled > f0 || (sub_sol.filled == f0 && sub_sol.score > w0 + EPS)))
+				for (int i = 0; i < n; i++)
+				{
+					int t = sol->slot_of[i];
+
+					if (t >= s && t < e)
+						sol->slot_of[i] = -1;
+					if (sub_sol.slot_of[i] >= 0)
+						sol->slot_of[i] = sub_sol.slot_of[i] + s;
+				}
+		}
+		s = e;
+	}
+	if (rc == RM_ALLOC_OK)
+	{
+		char e2[8];
+
+		rm_alloc_check(p, sol, e2, sizeof(e2));
+	}
+	rm_alloc_solution_free(&sub_sol);
+	free(w);
+	return rc;
+}
+
 /* ------------------------------------------------------------------ */
 /* Exact branch and bound. */
 

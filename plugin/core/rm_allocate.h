@@ -97,6 +97,11 @@ int rm_alloc_heuristic(const rm_alloc_problem *p, rm_alloc_solution *sol);
  * return. node_limit <= 0: no limit. */
 int rm_alloc_exact(const rm_alloc_problem *p, rm_alloc_solution *sol, long node_limit);
 
+/* Re-solves each organisation's slots exactly (node_limit nodes each) with
+ * the other organisations' groups fixed; keeps what is better. sol must be
+ * valid; filled and score are updated. */
+int rm_alloc_polish_orgs(const rm_alloc_problem *p, rm_alloc_solution *sol, long node_limit);
+
 /* Upper bound on the score of any solution (not counting filled). */
 double rm_alloc_upper_bound(const rm_alloc_problem *p);
 

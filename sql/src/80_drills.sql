@@ -124,7 +124,8 @@ CREATE FUNCTION allocation_stats(p_year integer, p_node_limit bigint DEFAULT NUL
 RETURNS TABLE(sources integer, eligible integer, slots integer, filled integer,
               heuristic_score double precision, score double precision, upper_bound double precision,
               optimal boolean, nodes bigint, near_pairs bigint, solve_ms double precision,
-              near_ms double precision, heuristic_ms double precision, exact_ms double precision)
+              near_ms double precision, heuristic_ms double precision, exact_ms double precision,
+              polish_ms double precision)
 AS 'MODULE_PATHNAME', 'riskmap_allocate_stats'
 LANGUAGE C STABLE;
 COMMENT ON FUNCTION allocation_stats(integer, bigint) IS

@@ -482,7 +482,7 @@ static void
 test_heuristic_vs_exact(void **state)
 {
 	(void) state;
-	double worst = 1, sum = 0;
+	double worst = 1, sum = 0, polish_sum = 0, heur_sum = 0;
 	int count = 0, optimal_hits = 0;
 
 	int iters = getenv("RM_ALLOC_ITERS") ? atoi(getenv("RM_ALLOC_ITERS")) : 3000;
@@ -503,6 +503,22 @@ test_heuristic_vs_exact(void **state)
 		assert_int_equal(rm_alloc_heuristic(&p, &h), RM_ALLOC_OK);
 		if (!rm_alloc_check(&p, &h, err, sizeof(err)))
 			fail_msg("instance %d: heuristic invalid: %s", it, err);
+		/* the per-organisation polish keeps the solution valid and never worse */
+		{
+			rm_alloc_solution q;
+			double before = h.score;
+			int fb = h.filled;
+
+			rm_alloc_solution_init(&q, in.n);
+			rm_alloc_solution_copy(&q, &h, in.n);
+			assert_int_equal(rm_alloc_polish_orgs(&p, &q, 0), RM_ALLOC_OK);
+			if (!rm_alloc_check(&p, &q, err, sizeof(err)))
+				fail_msg("instance %d: polished solution invalid: %s", it, err);
+			assert_true(q.filled > fb || (q.filled == fb && q.score >= before - 1e-9));
+			polish_sum += q.score;
+			heur_sum += before;
+			rm_alloc_solution_free(&q);
+		}
 		/* exact from scratch (no incumbent) */
 		assert_int_equal(rm_alloc_exact(&p, &e, 0), RM_ALLOC_OK);
 		assert_true(e.optimal);
@@ -546,6 +562,7 @@ test_heuristic_vs_exact(void **state)
 	}
 	print_message("heuristic / exact optimum over %d random instances: worst %.4f, mean %.5f, optimal in %d\n",
 				  count, worst, sum / count, optimal_hits);
+	print_message("per-organisation polish: total score %.0f -> %.0f\n", heur_sum, polish_sum);
 	assert_true(worst >= 0.9);
 }
 
