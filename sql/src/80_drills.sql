@@ -374,10 +374,11 @@ BEGIN
     -- 3. The start: a minute between 07:00 and 19:59 of the scheduled day.
     v_start := d.scheduled_on + make_interval(mins => 420 + riskmap._rng_below(p_seed, 3, 780)::integer);
 
-    -- The zone: the source buffered by its impact radius on the ground
-    -- (at least 50 m; 64 segments per circle).
+    -- The zone: the source buffered by its impact radius on the ground (at
+    -- least 50 m), by the geo engine's ground_buffer, the zones that
+    -- undrilled_areas and the tiles show.
     v_radius := greatest(s.impact_radius_m, 50);
-    v_zone := ST_Buffer(s.geom::geography, v_radius, 'quad_segs=16')::geometry;
+    v_zone := riskmap.ground_buffer(s.geom, v_radius);
     SELECT coalesce(sum(p.people), 0) INTO v_people
     FROM riskmap.population p
     WHERE p.geom && v_zone AND ST_Intersects(v_zone, ST_Centroid(p.geom));

@@ -50,6 +50,8 @@ SELECT * FROM joint_districts_for(ARRAY[1::bigint], '500101') AS from_a,
               joint_districts_for(ARRAY[2::bigint], '500101') AS low_risk,
               joint_districts_for(ARRAY[1::bigint, 2::bigint]) AS for_a_department;
 SELECT * FROM allocate_drills(2031);
+-- The high-risk sources without a drill of the year (what the tiles hatch): all four.
+SELECT array_agg(source_id ORDER BY source_id) AS undrilled_before FROM undrilled_areas(2031);
 
 -- Lead B may accept B's proposal only: A's is 42501 and nothing is written.
 SET LOCAL ROLE rm_drills_lead_b;
@@ -73,6 +75,8 @@ SELECT d.title, d.drill_class, d.subject, d.form, d.organizer_district, d.organi
 FROM drill d ORDER BY d.organizer_department NULLS FIRST, d.organizer_district;
 -- The joint drill counts for B too (compliance counts joint participants).
 SELECT org_code, comprehensive, special, quota_met FROM compliance(2031, '2031-01-01') ORDER BY 1;
+-- Every high-risk source now has its drill.
+SELECT count(*) AS undrilled_after FROM undrilled_areas(2031);
 -- Nothing left: accepting again inserts nothing.
 SELECT count(*) AS accepted_again FROM accept_allocation(2031);
 ROLLBACK;
