@@ -184,7 +184,8 @@ rm_labels_place(rm_labels *ls, double tx, double ty, int size)
 	int			i,
 				j;
 
-	qsort(ls->v, ls->n, sizeof *ls->v, label_cmp);
+	if (ls->n > 1)				/* qsort(NULL, 0) is undefined (UBSan) */
+		qsort(ls->v, ls->n, sizeof *ls->v, label_cmp);
 	ls->placed = 0;
 	for (i = 0; i < ls->n; i++)
 	{

@@ -675,7 +675,11 @@ read_wkb(rm_render *r, const rm_feature *f)
 	GEOSGeometry *g;
 
 	if (!f->wkb || f->wkb_len == 0)
+	{
+		/* The caller reports rm_render_error(): never fail without a reason. */
+		set_err(r, "cannot read the geometry: no WKB bytes");
 		return NULL;
+	}
 	r->geos_err[0] = '\0';
 	g = GEOSWKBReader_read_r(r->geos, r->reader, f->wkb, f->wkb_len);
 	if (!g)

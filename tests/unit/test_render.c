@@ -671,6 +671,40 @@ test_garbage(void **state)
 	free(s);
 }
 
+/* Found by fuzz/fuzz_tile: a feature with no WKB bytes fails with a reason
+ * (it used to return -1 with an empty rm_render_error()), and a label layer
+ * that got no labels ends cleanly (it called qsort(NULL, 0, ...), undefined
+ * behaviour that UBSan reports). */
+static void
+test_fuzz_regressions(void **state)
+{
+	rm_style   *s = style("{\"layers\": [{\"type\": \"district_labels\"}, {\"type\": \"district_borders\"},"
+						  " {\"type\": \"impact_zones\"}, {\"type\": \"sources\"}]}");
+	rm_render  *r = rm_render_new(s, 10, 815, 422, 1);
+	unsigned char *png;
+	size_t		len;
+	int			k;
+
+	assert_non_null(r);
+	for (k = 0; k < s->nlayers; k++)
+	{
+		const rm_layer *l = &s->layers[k];
+		rm_feature	f = {.wkb = (const unsigned char *) "", .wkb_len = 0, .radius_m = 100, .level = 1, .key = "x"};
+
+		assert_int_equal(rm_render_begin(r, l), 0);
+		if (l->type != RM_LAYER_DISTRICT_LABELS)
+		{
+			assert_int_equal(rm_render_feature(r, l, &f), -1);
+			assert_true(rm_render_error(r)[0] != '\0');
+		}
+		assert_int_equal(rm_render_end(r, l), 0);
+	}
+	assert_int_equal(rm_render_png(r, &png, &len), 0);
+	free(png);
+	rm_render_free(r);
+	free(s);
+}
+
 int
 main(void)
 {
@@ -685,6 +719,7 @@ main(void)
 		cmocka_unit_test(test_label_collision),
 		cmocka_unit_test(test_borders_and_deep_zoom),
 		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_fuzz_regressions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
