@@ -244,7 +244,8 @@ query_tree(cov_state *st, GEOSSTRtree *tree, const double env[4], idxvec *out)
 	GEOSGeom_destroy_r(st->h, r);
 	if (q.oom)
 		return oom(st);
-	qsort(out->v, out->n, sizeof(size_t), cmp_size);
+	if (out->n > 1)				/* out->v may be NULL when n == 0: qsort(NULL, 0) is UB */
+		qsort(out->v, out->n, sizeof(size_t), cmp_size);
 	return RM_OK;
 }
 
