@@ -22,6 +22,8 @@ RISKMAP_PACKAGES=(
   libmicrohttpd-dev libpq-dev curl nodejs chromium wrk nginx-light
   libcairo2-dev libpango1.0-dev libpng-dev fonts-noto-cjk python3-mapnik
   libgdal-dev gdal-bin libpq-dev
+  # fuzz/ and the fuzz.smoke test (docs/fuzzing.md): clang with libFuzzer
+  clang libclang-rt-14-dev
 )
 
 install_packages() {
