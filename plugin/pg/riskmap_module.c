@@ -7,6 +7,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "utils/builtins.h"
 #include "utils/guc.h"
 
 #include "riskmap_pg.h"
@@ -15,6 +16,10 @@ PG_MODULE_MAGIC;
 
 char *riskmap_revision_interval = NULL;
 int riskmap_max_targets_per_drill = 5;
+
+/* Internal: set by riskmap.plan_transition() for the history trigger. */
+static char *riskmap_transition_on = NULL;
+static char *riskmap_transition_note = NULL;
 
 void _PG_init(void);
 
@@ -37,5 +42,25 @@ _PG_init(void)
 							PGC_USERSET,
 							0,
 							NULL, NULL, NULL);
+	DefineCustomStringVariable("riskmap.transition_on",
+							   "Internal: the date plan_transition() records in plan_event.",
+							   NULL, &riskmap_transition_on, "",
+							   PGC_USERSET, GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE,
+							   NULL, NULL, NULL);
+	DefineCustomStringVariable("riskmap.transition_note",
+							   "Internal: the note plan_transition() records in plan_event.",
+							   NULL, &riskmap_transition_note, "",
+							   PGC_USERSET, GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE,
+							   NULL, NULL, NULL);
 	MarkGUCPrefixReserved("riskmap");
+}
+
+PG_FUNCTION_INFO_V1(riskmap_version);
+
+/* riskmap.version(): the module's version; calling it also loads the module,
+ * which defines the riskmap.* settings in this session. */
+Datum
+riskmap_version(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(cstring_to_text(RISKMAP_VERSION));
 }

@@ -208,13 +208,17 @@ CREATE INDEX drill_area_idx       ON drill       USING gist (area);
 CREATE INDEX risk_source_district_idx ON risk_source (district_code, risk_level);
 CREATE INDEX population_district_idx  ON population (district_code);
 
--- pg_dump keeps the user data of the extension's tables.
-SELECT pg_catalog.pg_extension_config_dump(t::regclass, '')
-FROM unnest(ARRAY['riskmap.district', 'riskmap.department', 'riskmap.risk_source', 'riskmap.plan',
-                  'riskmap.plan_link', 'riskmap.plan_event', 'riskmap.shelter', 'riskmap.population',
-                  'riskmap.road', 'riskmap.drill', 'riskmap.drill_target', 'riskmap.drill_material',
-                  'riskmap.improvement_action', 'riskmap.workday_override', 'riskmap.user_district']) AS t;
-SELECT pg_catalog.pg_extension_config_dump(pg_get_serial_sequence(t, 'id')::regclass, '')
-FROM unnest(ARRAY['riskmap.risk_source', 'riskmap.plan', 'riskmap.plan_event', 'riskmap.shelter',
-                  'riskmap.population', 'riskmap.road', 'riskmap.drill', 'riskmap.drill_material',
-                  'riskmap.improvement_action']) AS t;
+-- pg_dump keeps the user data of the extension's tables. One call per
+-- statement: each call updates pg_extension's row.
+DO $$
+DECLARE t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['district', 'department', 'risk_source', 'plan', 'plan_link', 'plan_event', 'shelter',
+                             'population', 'road', 'drill', 'drill_target', 'drill_material', 'improvement_action',
+                             'workday_override', 'user_district'] LOOP
+        PERFORM pg_catalog.pg_extension_config_dump(format('riskmap.%I', t)::regclass, '');
+        IF t NOT IN ('district', 'department', 'plan_link', 'drill_target', 'workday_override', 'user_district') THEN
+            PERFORM pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence(format('riskmap.%I', t), 'id')::regclass, '');
+        END IF;
+    END LOOP;
+END $$;
