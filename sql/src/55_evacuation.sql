@@ -81,3 +81,8 @@ BEGIN
     EXECUTE format('ALTER FUNCTION riskmap.evacuation_catchments(double precision, double precision, boolean, text) SET search_path = riskmap, %I, pg_catalog, pg_temp', s);
 END
 $$;
+
+GRANT SELECT ON road_version TO riskmap_reader;
+GRANT EXECUTE ON FUNCTION evacuation_assignment(double precision, double precision, boolean, text),
+      _evacuation_catchments(double precision, double precision, boolean, text),
+      evacuation_catchments(double precision, double precision, boolean, text) TO riskmap_reader;
