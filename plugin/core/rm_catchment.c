@@ -96,6 +96,8 @@ typedef struct ctx
 	int32_t    *gen_owner;
 	int64_t		n_gen,
 				cap_gen;
+	GEOSGeometry **polys;		/* every polygonal cell (borrowed from cell[]) */
+	int64_t		n_polys;
 } ctx;
 
 static int
@@ -329,7 +331,8 @@ rm_catchments(const rm_catch_input *in, const rm_interrupt *intr,
 	reader = GEOSWKBReader_create_r(c.h);
 	writer = GEOSWKBWriter_create_r(c.h);
 	c.cell = calloc((size_t) in->n_cells + 1, sizeof(GEOSGeometry *));
-	if (!reader || !writer || !c.cell)
+	c.polys = calloc((size_t) in->n_cells + 1, sizeof(GEOSGeometry *));
+	if (!reader || !writer || !c.cell || !c.polys)
 		goto done;
 	GEOSWKBWriter_setIncludeSRID_r(c.h, writer, 1);
 	c.n_cell = in->n_cells;
@@ -358,6 +361,7 @@ rm_catchments(const rm_catch_input *in, const rm_interrupt *intr,
 			continue;
 		if (is_polygonal(c.h, g))
 		{
+			c.polys[c.n_polys++] = g;
 			if (in->owner[i] >= 0)
 			{
 				GEOSGeometry *cl = GEOSGeom_clone_r(c.h, g);
@@ -517,17 +521,10 @@ rm_catchments(const rm_catch_input *in, const rm_interrupt *intr,
 				goto done;
 			}
 		}
-		/* polygon cells take precedence over Voronoi regions */
-		if (c.n_parts > 0)
+		/* polygon cells (served or not) take precedence over Voronoi regions */
+		if (c.n_polys > 0)
 		{
-			GEOSGeometry **all = malloc(sizeof(GEOSGeometry *) * (size_t) c.n_parts);
-
-			if (!all)
-				goto done;
-			for (k = 0; k < c.n_parts; k++)
-				all[k] = c.parts[k].g;
-			poly_union = union_multipolygon(c.h, all, c.n_parts, &rc);
-			free(all);
+			poly_union = union_multipolygon(c.h, c.polys, c.n_polys, &rc);
 			if (!poly_union)
 				goto done;
 		}
@@ -685,6 +682,7 @@ done:
 			if (c.cell[i])
 				GEOSGeom_destroy_r(c.h, c.cell[i]);
 	free(c.cell);
+	free(c.polys);
 	free(order);
 	free(start);
 	free(bucket);
