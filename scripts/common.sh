@@ -91,7 +91,8 @@ CONF
   runuser -u postgres -- mkdir -p "$dir/run"
   if ! runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
     say "starting PostgreSQL on port $RISKMAP_PGPORT (socket $dir/run)"
-    runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/postgresql.log" -w -t 60 start >/dev/null
+    # 9>&-: the server must not inherit scripts/test's install lock (fd 9), or it holds it forever.
+    runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/postgresql.log" -w -t 60 start >/dev/null 9>&-
   fi
   if ! psql -d postgres -Atqc "select 1 from pg_database where datname = '$RISKMAP_DB'" | grep -q 1; then
     psql -d postgres -qc "create database $RISKMAP_DB"
@@ -111,6 +112,7 @@ load_demo() {
   say "loading the Chongqing demo (scale $scale) into database $RISKMAP_DB"
   psql -X -q -v ON_ERROR_STOP=1 -d "$RISKMAP_DB" \
     -c "drop extension if exists riskmap cascade" \
+    -c "drop schema if exists riskmap cascade" \
     -c "create extension riskmap cascade"
   "$RISKMAP_ROOT/data/load_demo" --scale "$scale" -d "$RISKMAP_DB"
 }
