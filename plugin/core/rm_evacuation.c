@@ -8,6 +8,16 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+static double
+wall(void)
+{
+	struct timespec ts;
+
+	timespec_get(&ts, TIME_UTC);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
 
 void
 rm_evac_result_free(rm_evac_result *r, const rm_allocator *a)
@@ -146,6 +156,7 @@ rm_evacuate(const rm_graph *graph, int road_mode,
 				n_usable = 0;
 	int64_t		k;
 	double		min_walk = INFINITY;
+	double		t0 = wall();
 
 	memset(out, 0, sizeof *out);
 	memset(&spi, 0, sizeof spi);
@@ -426,7 +437,10 @@ rm_evacuate(const rm_graph *graph, int road_mode,
 		tp.off = off;
 		tp.snk = psnk;
 		tp.cost = pcost;
+		out->t_prepare_s = wall() - t0;
+		t0 = wall();
 		rc = rm_transport_solve(&tp, a, intr, pflow, unserved, &st);
+		out->t_flow_s = wall() - t0;
 		if (rc != RM_OK)
 			goto done;
 		out->n_pairs = n_pairs;

@@ -52,6 +52,8 @@ typedef struct rm_evac_result
 	int64_t		n_rows;
 	int64_t		n_pairs;		/* capacitated: (cell, shelter) pairs within max_time */
 	int64_t		augmentations;
+	double		t_prepare_s;	/* snapping and searches (wall clock) */
+	double		t_flow_s;		/* the min-cost flow */
 } rm_evac_result;
 
 /*
