@@ -487,6 +487,8 @@ rm_evacuate(const rm_graph *graph, int road_mode,
 	}
 
 done:
+	if (rc == RM_OK && out->t_prepare_s == 0)
+		out->t_prepare_s = wall() - t0;	/* uncapacitated: everything */
 	rm_free(a, slon);
 	rm_free(a, slat);
 	rm_free(a, skey);

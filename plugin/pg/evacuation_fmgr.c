@@ -83,6 +83,11 @@ core_error(int rc, const char *what)
 			ereport(ERROR, (errcode(ERRCODE_QUERY_CANCELED),
 							errmsg("canceling statement due to user request")));
 			break;
+		case RM_EINVAL:
+			ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+							errmsg("%s: values out of the solvable range", what),
+							errdetail("The total of people must be finite and times must stay within double precision.")));
+			break;
 		default:
 			ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
 							errmsg("%s failed (code %d)", what, rc)));
@@ -438,6 +443,9 @@ run_assignment(FunctionCallInfo fcinfo, evac_args *args, evac_data *data,
 					 data->cells, data->n_cells, data->shelters, data->n_shelters,
 					 &p, &alloc, &intr, res);
 	core_error(rc, "evacuation_assignment");
+	elog(DEBUG1, "evacuation: %d cells, %d shelters, %s mode, %lld pairs, %lld rows, prepare %.3f s, flow %.3f s",
+		 data->n_cells, data->n_shelters, gc->n_edges > 0 ? "road" : "straight-line",
+		 (long long) res->n_pairs, (long long) res->n_rows, res->t_prepare_s, res->t_flow_s);
 }
 
 Datum

@@ -66,6 +66,12 @@ SELECT population_id, shelter_id, people FROM riskmap.evacuation_assignment(3600
 SELECT sum(people) FILTER (WHERE shelter_id IS NOT NULL) AS served,
        sum(people) FILTER (WHERE shelter_id IS NULL) AS unserved
 FROM riskmap.evacuation_assignment(3600, 1.2, true);
+-- People beyond double range in total: a clean error, not a wrong answer.
+UPDATE riskmap.population SET people = 1e308 WHERE id IN (1, 2);
+SELECT count(*) FROM riskmap.evacuation_assignment(3600, 1.2, false);
+SAVEPOINT big;
+SELECT count(*) FROM riskmap.evacuation_assignment(3600, 1.2, true);
+ROLLBACK TO SAVEPOINT big;
 ROLLBACK;
 
 -- Bad arguments: 22023 with a message that names the value.
