@@ -18,6 +18,10 @@ RISKMAP_PACKAGES=(
   postgresql-15 postgresql-server-dev-15 postgresql-15-postgis-3
   postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl postgresql-15-pgrouting
   libgeos-dev libproj-dev proj-data libjson-c-dev libcmocka-dev
+  # riskmap-tiles (server/) and its tests and benchmark (tests/server, bench/server)
+  libmicrohttpd-dev libpq-dev curl nodejs chromium wrk nginx-light
+  libcairo2-dev libpango1.0-dev libpng-dev fonts-noto-cjk python3-mapnik
+  libgdal-dev gdal-bin libpq-dev
 )
 
 install_packages() {
@@ -34,7 +38,20 @@ install_packages() {
   # Debian's postgresql package starts a system cluster on 5432; we do not need it.
 }
 
+# The viewer's npm packages (Leaflet, playwright-core for the browser test),
+# pinned by web/package-lock.json.
+web_deps() {
+  local web=$RISKMAP_ROOT/web
+  [ -f "$web/package-lock.json" ] || return 0
+  if [ ! -f "$web/node_modules/.package-lock.json" ] || [ "$web/package-lock.json" -nt "$web/node_modules/.package-lock.json" ]; then
+    command -v npm >/dev/null || { echo "npm is missing (Debian package npm, or nodejs from NodeSource)" >&2; exit 1; }
+    say "npm ci in web/"
+    (cd "$web" && npm ci --no-audit --no-fund >/dev/null)
+  fi
+}
+
 build_and_install() {
+  web_deps
   say "building riskmap in $RISKMAP_BUILD"
   cmake -S "$RISKMAP_ROOT" -B "$RISKMAP_BUILD" -DCMAKE_BUILD_TYPE=${RISKMAP_BUILD_TYPE:-RelWithDebInfo} >/dev/null
   cmake --build "$RISKMAP_BUILD" -j "$(nproc)"
@@ -115,4 +132,37 @@ load_demo() {
     -c "drop schema if exists riskmap cascade" \
     -c "create extension riskmap cascade"
   "$RISKMAP_ROOT/data/load_demo" --scale "$scale" -d "$RISKMAP_DB"
+}
+
+# riskmap-tiles on the demo database, in the background (scripts/stop ends it).
+# RISKMAP_TILES_LISTEN overrides the address (default 127.0.0.1:8080).
+start_tile_server() {
+  local listen=${RISKMAP_TILES_LISTEN:-127.0.0.1:8080} pidfile=$RISKMAP_STATE/riskmap-tiles.pid
+  local log=$RISKMAP_STATE/riskmap-tiles.log i
+  stop_tile_server
+  nohup "$RISKMAP_BUILD/server/riskmap-tiles" --db "host=$PGHOST port=$PGPORT dbname=$RISKMAP_DB user=${PGUSER:-postgres}" \
+    --listen "$listen" --web "$RISKMAP_ROOT/web" >"$log" 2>&1 9>&- &
+  echo $! >"$pidfile"
+  for i in $(seq 1 50); do
+    if curl -fs "http://$listen/health" >/dev/null 2>&1; then
+      say "map viewer: http://$listen/   (log $log)"
+      return 0
+    fi
+    kill -0 "$(cat "$pidfile")" 2>/dev/null || break
+    sleep 0.2
+  done
+  echo "riskmap-tiles did not come up on $listen:" >&2
+  tail -20 "$log" >&2
+  return 1
+}
+
+stop_tile_server() {
+  local pidfile=$RISKMAP_STATE/riskmap-tiles.pid pid
+  [ -f "$pidfile" ] || return 0
+  pid=$(cat "$pidfile")
+  if kill -0 "$pid" 2>/dev/null && grep -q riskmap-tiles "/proc/$pid/cmdline" 2>/dev/null; then
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  fi
+  rm -f "$pidfile"
 }

@@ -16,8 +16,9 @@
 -- plan.content is filled by 55_plan_content.sql.
 
 -- Dates of a plan of a given status and profile:
---   fresh   in force, approved 60..1000 days ago (some revised: revised_on = published_on
---           of the revision, the first version approved 3..5 years earlier)
+--   fresh   in force, approved 60..1000 days ago (some revised: revised_on = the day the
+--           revision began, 60 days before the revision's approval; the first version
+--           approved 3..5 years earlier)
 --   stale   in force, approved 3.1..5.5 years ago, never revised
 --   late    filed, but after its 20-working-day deadline
 --   overdue published 35..185 days ago, not filed
@@ -63,8 +64,9 @@ BEGIN
       IF filed > today THEN filed := today; END IF;
       IF profile = 'fresh' AND today - approved > 400 AND u4 < 0.35 THEN
         -- A revised plan: the current version is the revision, and (as
-        -- riskmap.plan_transition does) revised_on is its publication date.
-        revised := published;
+        -- riskmap.plan_transition does on entering 'revising') revised_on is
+        -- the day the revision began: the plan_event row filed → revising below.
+        revised := approved - 60;
         first_approved := approved - (1100 + floor(700 * u4 / 0.35))::int;
       END IF;
     WHEN 'revising' THEN

@@ -64,13 +64,9 @@ rm_plan_date_column(int to)
 			return "published_on";
 		case RM_PLAN_FILED:
 			return "filed_on";
+		case RM_PLAN_REVISING:
+			return "revised_on";
 		default:
 			return NULL;
 	}
-}
-
-bool
-rm_plan_move_sets_revised_on(int to, bool was_published)
-{
-	return to == RM_PLAN_PUBLISHED && was_published;
 }

@@ -37,14 +37,11 @@ bool		rm_plan_move_allowed(int from, int to);
 
 /*
  * The plan column a move into state `to` sets to the move's date, or NULL:
- * approved → "approved_on", published → "published_on", filed → "filed_on".
- * A move into published also sets "revised_on" when the plan had been
- * published before (published_on not NULL): that is a revised plan taking
- * effect; see rm_plan_move_sets_revised_on.
+ * approved → "approved_on", published → "published_on", filed → "filed_on",
+ * revising → "revised_on" (the state's own column, as API.md's "matching date
+ * column" reads). Republishing also clears filed_on; riskmap.plan_transition
+ * does that part.
  */
 const char *rm_plan_date_column(int to);
-
-/* Whether a move into `to` also sets revised_on, given whether the plan had been published. */
-bool		rm_plan_move_sets_revised_on(int to, bool was_published);
 
 #endif							/* RM_PLAN_LIFECYCLE_H */

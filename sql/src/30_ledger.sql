@@ -84,8 +84,9 @@ CREATE FUNCTION plan_transition(p_plan_id bigint, p_to text, p_on date DEFAULT c
 RETURNS plan_event
 LANGUAGE plpgsql AS $$
 DECLARE
-    p  riskmap.plan;
-    ev riskmap.plan_event;
+    p     riskmap.plan;
+    ev    riskmap.plan_event;
+    v_col text;
 BEGIN
     PERFORM riskmap._check_not_null(p_plan_id, 'p_plan_id');
     PERFORM riskmap._check_not_null(p_to, 'p_to');
@@ -102,15 +103,16 @@ BEGIN
     END IF;
     PERFORM set_config('riskmap.transition_on', p_on::text, true),
             set_config('riskmap.transition_note', coalesce(p_note, ''), true);
+    -- The date column of the target state comes from the C lifecycle table.
+    v_col := riskmap._plan_date_column(p_to);
     UPDATE riskmap.plan SET
         status       = p_to,
-        approved_on  = CASE WHEN p_to = 'approved' THEN p_on ELSE approved_on END,
-        -- Publishing again after a revision: the new version's date, and it
-        -- has to be filed anew (the old filing stays in plan_event).
-        revised_on   = CASE WHEN p_to = 'published' AND published_on IS NOT NULL THEN p_on ELSE revised_on END,
-        filed_on     = CASE WHEN p_to = 'filed' THEN p_on
-                            WHEN p_to = 'published' THEN NULL ELSE filed_on END,
-        published_on = CASE WHEN p_to = 'published' THEN p_on ELSE published_on END
+        approved_on  = CASE WHEN v_col = 'approved_on' THEN p_on ELSE approved_on END,
+        published_on = CASE WHEN v_col = 'published_on' THEN p_on ELSE published_on END,
+        revised_on   = CASE WHEN v_col = 'revised_on' THEN p_on ELSE revised_on END,
+        -- A (re)published version has to be filed anew; the old filing stays in plan_event.
+        filed_on     = CASE WHEN v_col = 'filed_on' THEN p_on
+                            WHEN p_to = 'published' THEN NULL ELSE filed_on END
     WHERE id = p_plan_id;
     PERFORM set_config('riskmap.transition_on', '', true),
             set_config('riskmap.transition_note', '', true);

@@ -78,29 +78,24 @@ END $$;
 CREATE FUNCTION _guard_district_write() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
-    r record;
+    v_row jsonb;
+    r     record;
 BEGIN
     IF riskmap._is_office() THEN
         RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
     END IF;
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        r := riskmap._row_district(TG_TABLE_NAME, to_jsonb(OLD));
+    -- The old row (update, delete) and the new row (insert, update) must both be the caller's.
+    FOREACH v_row IN ARRAY ARRAY[CASE WHEN TG_OP <> 'INSERT' THEN to_jsonb(OLD) END,
+                                 CASE WHEN TG_OP <> 'DELETE' THEN to_jsonb(NEW) END] LOOP
+        CONTINUE WHEN v_row IS NULL;
+        r := riskmap._row_district(TG_TABLE_NAME, v_row);
         IF NOT riskmap._may_write_district(r.district) THEN
             RAISE EXCEPTION 'permission denied: % belongs to %; % may write district(s) % only',
                     r.label, coalesce('district ' || r.district, 'no district (only the office writes it)'), current_user,
                     coalesce(nullif(array_to_string(riskmap.my_districts(), ', '), ''), '(none)')
                 USING ERRCODE = 'insufficient_privilege';
         END IF;
-    END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        r := riskmap._row_district(TG_TABLE_NAME, to_jsonb(NEW));
-        IF NOT riskmap._may_write_district(r.district) THEN
-            RAISE EXCEPTION 'permission denied: % belongs to %; % may write district(s) % only',
-                    r.label, coalesce('district ' || r.district, 'no district (only the office writes it)'), current_user,
-                    coalesce(nullif(array_to_string(riskmap.my_districts(), ', '), ''), '(none)')
-                USING ERRCODE = 'insufficient_privilege';
-        END IF;
-    END IF;
+    END LOOP;
     RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
 END $$;
 

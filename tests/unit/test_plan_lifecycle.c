@@ -77,15 +77,10 @@ test_date_columns(void **state)
 	assert_string_equal(rm_plan_date_column(RM_PLAN_APPROVED), "approved_on");
 	assert_string_equal(rm_plan_date_column(RM_PLAN_PUBLISHED), "published_on");
 	assert_string_equal(rm_plan_date_column(RM_PLAN_FILED), "filed_on");
-	assert_null(rm_plan_date_column(RM_PLAN_REVISING));
+	assert_string_equal(rm_plan_date_column(RM_PLAN_REVISING), "revised_on");
 	assert_null(rm_plan_date_column(RM_PLAN_RETIRED));
 	assert_null(rm_plan_date_column(-1));
 	assert_null(rm_plan_date_column(99));
-	assert_true(rm_plan_move_sets_revised_on(RM_PLAN_PUBLISHED, true));
-	assert_false(rm_plan_move_sets_revised_on(RM_PLAN_PUBLISHED, false));
-	for (int s = 0; s < RM_PLAN_N_STATES; s++)
-		if (s != RM_PLAN_PUBLISHED)
-			assert_false(rm_plan_move_sets_revised_on(s, true));
 }
 
 int

@@ -24,7 +24,7 @@ SELECT to_status FROM plan_transition(1, 'revising', '2027-03-01');
 SELECT to_status FROM plan_transition(1, 'reviewing', '2027-03-10');
 SELECT to_status FROM plan_transition(1, 'approved', '2027-03-20');
 SELECT to_status FROM plan_transition(1, 'published', '2027-04-01');
--- The republished version has its revision date and must be filed anew.
+-- revised_on is when the revision began; the republished version must be filed anew.
 SELECT status, approved_on, published_on, filed_on, revised_on FROM plan WHERE id = 1;
 SELECT to_status FROM plan_transition(1, 'retired', '2028-01-01', '被新预案取代');
 

@@ -1,0 +1,108 @@
+/*
+ * rm_coverage.h — coverage gaps: impact zones that no shelter reaches.
+ *
+ * Plain C core: no postgres.h. The caller (plugin/pg/coverage_fmgr.c or a
+ * unit test) hands in districts, sources, shelter points and population
+ * centroids; rm_coverage_gaps computes, per selected district D,
+ *
+ *   gap(D) = (U_i zone_i  ∩  D)  −  U_j circle(shelter_j, reach)
+ *
+ * where zone_i is source i's geometry buffered by its impact radius on the
+ * ground (rm_ground_buffer). See docs/geo.md for the exact rules (border
+ * cells, slivers) and the algorithm.
+ */
+#ifndef RM_COVERAGE_H
+#define RM_COVERAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rm_metric.h"
+
+typedef struct rm_cov_district
+{
+	const char *code;
+	const unsigned char *wkb;	/* EWKB of the polygon; NULL when it has none */
+	size_t		wkb_len;
+	int			selected;		/* compute its gap (others only own border cells) */
+} rm_cov_district;
+
+typedef struct rm_cov_source
+{
+	int64_t		id;
+	const unsigned char *wkb;
+	size_t		wkb_len;
+	double		radius_m;
+} rm_cov_source;
+
+typedef struct rm_cov_point
+{
+	double		x,
+				y;
+} rm_cov_point;
+
+typedef struct rm_cov_cell
+{
+	double		x,
+				y;				/* centroid, lon/lat */
+	double		people;
+	int			district;		/* index of its own district, -1 if unknown */
+} rm_cov_cell;
+
+typedef struct rm_cov_input
+{
+	const rm_cov_district *districts;	/* sorted by code */
+	size_t		n_districts;
+	const rm_cov_source *sources;
+	size_t		n_sources;
+	const rm_cov_point *shelters;
+	size_t		n_shelters;
+	const rm_cov_cell *cells;
+	size_t		n_cells;
+	double		reach_m;
+	int			nseg;			/* vertices per circle; 0 = RM_CIRCLE_SEGMENTS */
+	/* polled between steps; non-zero stops the computation (RM_INTERRUPTED) */
+	int			(*interrupted) (void *arg);
+	void	   *interrupt_arg;
+} rm_cov_input;
+
+typedef struct rm_cov_gap
+{
+	size_t		district;		/* index into input districts */
+	unsigned char *wkb;			/* EWKB MultiPolygon, SRID 4326 (malloc) */
+	size_t		wkb_len;
+	double		area_m2;
+	double		people;
+	int64_t    *source_ids;		/* sorted ascending (malloc) */
+	size_t		n_source_ids;
+} rm_cov_gap;
+
+typedef struct rm_cov_result
+{
+	rm_cov_gap *gaps;			/* in district order */
+	size_t		n_gaps;
+} rm_cov_result;
+
+enum
+{
+	RM_OK = 0,
+	RM_EINPUT = 1,				/* bad input data; the message names the row */
+	RM_EGEOM = 2,				/* GEOS/PROJ failure */
+	RM_EINTERRUPTED = 3,		/* the interrupt callback said stop */
+	RM_ENOMEM = 4
+};
+
+/* Polygon parts smaller than this (m^2) are numerical slivers and dropped. */
+#define RM_SLIVER_M2 0.01
+
+/* Computes the gaps. On success returns RM_OK and fills *out (release it with
+ * rm_cov_result_free). On failure returns an RM_E* code, leaves *out empty,
+ * has released everything it allocated, and rm_geo_error(geo) says why. */
+int rm_coverage_gaps(rm_geo *geo, const rm_cov_input *in, rm_cov_result *out);
+void rm_cov_result_free(rm_cov_result *res);
+
+/* Degrees of longitude / latitude that certainly cover r metres around
+ * latitude lat (used to widen envelopes before index queries). */
+void rm_reach_degrees(double r, double lat_min, double lat_max, double *dlon, double *dlat);
+
+#endif

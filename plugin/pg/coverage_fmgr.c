@@ -1,0 +1,564 @@
+/*
+ * coverage_fmgr.c — fmgr glue for ground buffers/areas and coverage gaps.
+ *
+ *   riskmap._ground_buffer(ewkb bytea, radius_m float8, what text) -> bytea
+ *   riskmap._ground_area(ewkb bytea) -> float8
+ *   riskmap._coverage_gaps(reach float8, max_level int, district text, kinds text[])
+ *       -> SETOF (district_code text, gap bytea, gap_area_m2 float8,
+ *                 exposed_people float8, source_ids int8[])
+ *
+ * Arguments in, SPI, results out; the geometry work is in plugin/core
+ * (rm_metric.c, rm_coverage.c). The core never longjmps; it returns an error
+ * code after releasing its GEOS objects, and polls cov_interrupted() between
+ * steps. A result still held when an ERROR unwinds is released by a memory
+ * context reset callback.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/tuplestore.h"
+
+#include "rm_coverage.h"
+#include "rm_metric.h"
+
+PG_FUNCTION_INFO_V1(riskmap_ground_buffer);
+PG_FUNCTION_INFO_V1(riskmap_ground_area);
+PG_FUNCTION_INFO_V1(riskmap_coverage_gaps);
+
+/* One GEOS/PROJ context per backend, made on first use. */
+static rm_geo *backend_geo = NULL;
+
+static rm_geo *
+get_geo(void)
+{
+	if (!backend_geo)
+	{
+		backend_geo = rm_geo_new();
+		if (!backend_geo)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("riskmap: cannot create a GEOS/PROJ context")));
+	}
+	/*
+	 * PostGIS's SIGINT handler asks GEOS to interrupt (GEOS_interruptRequest).
+	 * A request that arrived while no GEOS operation ran is still pending and
+	 * would abort our next, unrelated operation: drop it. (GEOS 3.11 has no
+	 * per-context interrupt API; this one only clears a flag.)
+	 */
+	GEOS_interruptCancel();
+	rm_geo_clear_error(backend_geo);
+	return backend_geo;
+}
+
+/* Raises 57014 and friends when the failure was a cancel/timeout. */
+static void
+check_cancel(void)
+{
+	CHECK_FOR_INTERRUPTS();
+}
+
+static int
+cov_interrupted(void *arg)
+{
+	(void) arg;
+	return (InterruptPending && (QueryCancelPending || ProcDiePending)) ? 1 : 0;
+}
+
+static bytea *
+wkb_to_bytea(const unsigned char *buf, size_t len)
+{
+	bytea	   *out = (bytea *) palloc(len + VARHDRSZ);
+
+	SET_VARSIZE(out, len + VARHDRSZ);
+	memcpy(VARDATA(out), buf, len);
+	return out;
+}
+
+/* ---------------------------------------------------------------------- */
+
+Datum
+riskmap_ground_buffer(PG_FUNCTION_ARGS)
+{
+	bytea	   *wkb;
+	double		r;
+	const char *what;
+	rm_geo	   *geo;
+	GEOSContextHandle_t h;
+	GEOSGeometry *g,
+			   *b;
+	unsigned char *buf;
+	size_t		len;
+	int			srid;
+	char		msg[600];
+	bytea	   *out;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	wkb = PG_GETARG_BYTEA_PP(0);
+	r = PG_GETARG_FLOAT8(1);
+	what = PG_ARGISNULL(2) ? "geometry" : text_to_cstring(PG_GETARG_TEXT_PP(2));
+
+	if (isnan(r) || r < 0 || r > RM_MAX_RADIUS_M)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: radius %g m is out of range [0, %g]", what, r, RM_MAX_RADIUS_M)));
+
+	geo = get_geo();
+	h = rm_geo_geos(geo);
+	g = rm_wkb_read(geo, (const unsigned char *) VARDATA_ANY(wkb), VARSIZE_ANY_EXHDR(wkb));
+	if (!g)
+	{
+		check_cancel();
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: invalid geometry: %s", what, rm_geo_error(geo))));
+	}
+	srid = GEOSGetSRID_r(h, g);
+	if (srid != 0 && srid != 4326)
+	{
+		GEOSGeom_destroy_r(h, g);
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: geometry has SRID %d, expected 4326 (lon/lat)", what, srid)));
+	}
+	if (!rm_check_lonlat(geo, g))
+	{
+		snprintf(msg, sizeof msg, "%s", rm_geo_error(geo));
+		GEOSGeom_destroy_r(h, g);
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: %s", what, msg)));
+	}
+	b = rm_ground_buffer(geo, g, r, RM_CIRCLE_SEGMENTS);
+	GEOSGeom_destroy_r(h, g);
+	if (!b)
+	{
+		check_cancel();
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("%s: ground buffer failed: %s", what, rm_geo_error(geo))));
+	}
+	buf = rm_wkb_write(geo, b, &len);
+	GEOSGeom_destroy_r(h, b);
+	if (!buf)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("%s: %s", what, rm_geo_error(geo))));
+	/* palloc may fail: copy into a fixed-size buffer-free path */
+	PG_TRY();
+	{
+		out = wkb_to_bytea(buf, len);
+	}
+	PG_CATCH();
+	{
+		rm_wkb_free(geo, buf);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	rm_wkb_free(geo, buf);
+	PG_RETURN_BYTEA_P(out);
+}
+
+Datum
+riskmap_ground_area(PG_FUNCTION_ARGS)
+{
+	bytea	   *wkb = PG_GETARG_BYTEA_PP(0);
+	rm_geo	   *geo = get_geo();
+	GEOSGeometry *g;
+	double		a;
+	char		msg[600];
+
+	g = rm_wkb_read(geo, (const unsigned char *) VARDATA_ANY(wkb), VARSIZE_ANY_EXHDR(wkb));
+	if (!g)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid geometry: %s", rm_geo_error(geo))));
+	a = rm_ground_area(geo, g);
+	GEOSGeom_destroy_r(rm_geo_geos(geo), g);
+	if (isnan(a))
+	{
+		snprintf(msg, sizeof msg, "%s", rm_geo_error(geo));
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("ground area: %s", msg)));
+	}
+	PG_RETURN_FLOAT8(a);
+}
+
+/* ---------------------------------------------------------------------- */
+/* coverage_gaps */
+
+static const char *const shelter_kinds[] = {"shelter", "hospital", "fire_station", "warehouse"};
+
+typedef struct cov_holder
+{
+	MemoryContextCallback cb;
+	rm_cov_result res;
+} cov_holder;
+
+static void
+cov_holder_release(void *arg)
+{
+	cov_holder *hd = arg;
+
+	rm_cov_result_free(&hd->res);
+}
+
+static int
+cmp_district(const void *a, const void *b)
+{
+	return strcmp(((const rm_cov_district *) a)->code, ((const rm_cov_district *) b)->code);
+}
+
+static int
+find_district(const rm_cov_district *d, size_t n, const char *code)
+{
+	size_t		lo = 0,
+				hi = n;
+
+	while (lo < hi)
+	{
+		size_t		mid = (lo + hi) / 2;
+		int			c = strcmp(d[mid].code, code);
+
+		if (c == 0)
+			return (int) mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+static double
+get_float8(HeapTuple tup, TupleDesc td, int col, bool *isnull)
+{
+	Datum		v = SPI_getbinval(tup, td, col, isnull);
+
+	return *isnull ? 0.0 : DatumGetFloat8(v);
+}
+
+Datum
+riskmap_coverage_gaps(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	double		reach;
+	int			max_level;
+	char	   *district = NULL;
+	ArrayType  *kinds = NULL;
+	Datum		kinds_datum = (Datum) 0;
+	MemoryContext cxt,
+				oldcxt;
+	cov_holder *hd;
+	rm_cov_input in;
+	rm_cov_district *dists;
+	rm_cov_source *srcs;
+	rm_cov_point *shel;
+	rm_cov_cell *cells;
+	size_t		nd,
+				ns,
+				nsh,
+				nc;
+	rm_geo	   *geo;
+	int			rc;
+
+	/* ---- arguments */
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("coverage_gaps: p_reach_m must not be NULL")));
+	reach = PG_GETARG_FLOAT8(0);
+	if (isnan(reach) || reach < 0 || reach > RM_MAX_RADIUS_M)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("coverage_gaps: p_reach_m %g is out of range [0, %g]", reach, RM_MAX_RADIUS_M)));
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("coverage_gaps: p_max_level must not be NULL")));
+	max_level = PG_GETARG_INT32(1);
+	if (max_level < 1 || max_level > 4)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("coverage_gaps: p_max_level %d is out of range 1..4", max_level)));
+	if (!PG_ARGISNULL(2))
+		district = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	if (!PG_ARGISNULL(3))
+	{
+		Datum	   *elems;
+		bool	   *nulls;
+		int			n;
+
+		kinds_datum = PG_GETARG_DATUM(3);
+		kinds = PG_GETARG_ARRAYTYPE_P(3);
+		if (ARR_NDIM(kinds) > 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("coverage_gaps: p_kinds must be a one-dimensional array")));
+		deconstruct_array(kinds, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+		for (int i = 0; i < n; i++)
+		{
+			char	   *k;
+			bool		known = false;
+
+			if (nulls[i])
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("coverage_gaps: p_kinds contains NULL")));
+			k = TextDatumGetCString(elems[i]);
+			for (int j = 0; j < (int) lengthof(shelter_kinds); j++)
+				if (strcmp(k, shelter_kinds[j]) == 0)
+					known = true;
+			if (!known)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("coverage_gaps: unknown shelter kind \"%s\"", k),
+						 errhint("Known kinds: shelter, hospital, fire_station, warehouse.")));
+		}
+		kinds_datum = PointerGetDatum(kinds);
+	}
+
+	InitMaterializedSRF(fcinfo, 0);
+
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "riskmap coverage_gaps", ALLOCSET_DEFAULT_SIZES);
+	hd = MemoryContextAllocZero(cxt, sizeof *hd);
+	hd->cb.func = cov_holder_release;
+	hd->cb.arg = hd;
+	MemoryContextRegisterResetCallback(cxt, &hd->cb);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "coverage_gaps: SPI_connect failed");
+
+	/* ---- the district */
+	if (district)
+	{
+		Oid			t[1] = {TEXTOID};
+		Datum		v[1] = {CStringGetTextDatum(district)};
+
+		if (SPI_execute_with_args("SELECT 1 FROM riskmap.district WHERE code = $1",
+								  1, t, v, NULL, true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "coverage_gaps: district lookup failed");
+		if (SPI_processed == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("coverage_gaps: unknown district code \"%s\"", district)));
+	}
+
+	/* ---- districts (all: border cells are assigned among them) */
+	if (SPI_execute("SELECT code, ST_AsEWKB(geom) FROM riskmap.district "
+					"WHERE geom IS NOT NULL", true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "coverage_gaps: reading districts failed");
+	nd = SPI_processed;
+	oldcxt = MemoryContextSwitchTo(cxt);
+	dists = palloc0(sizeof(rm_cov_district) * (nd ? nd : 1));
+	for (size_t i = 0; i < nd; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		bool		isnull;
+		Datum		w;
+
+		dists[i].code = SPI_getvalue(tup, td, 1);
+		w = SPI_getbinval(tup, td, 2, &isnull);
+		if (!isnull)
+		{
+			bytea	   *b = DatumGetByteaPCopy(w);
+
+			dists[i].wkb = (const unsigned char *) VARDATA(b);
+			dists[i].wkb_len = VARSIZE(b) - VARHDRSZ;
+		}
+		dists[i].selected = district == NULL || strcmp(dists[i].code, district) == 0;
+	}
+	MemoryContextSwitchTo(oldcxt);
+	qsort(dists, nd, sizeof *dists, cmp_district);
+	SPI_freetuptable(SPI_tuptable);
+
+	/* ---- sources */
+	{
+		Oid			t[1] = {INT4OID};
+		Datum		v[1] = {Int32GetDatum(max_level)};
+
+		if (SPI_execute_with_args("SELECT id, ST_AsEWKB(geom), impact_radius_m "
+								  "FROM riskmap.risk_source WHERE risk_level <= $1 ORDER BY id",
+								  1, t, v, NULL, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "coverage_gaps: reading risk sources failed");
+	}
+	ns = SPI_processed;
+	oldcxt = MemoryContextSwitchTo(cxt);
+	srcs = palloc0(sizeof(rm_cov_source) * (ns ? ns : 1));
+	{
+		size_t		k = 0;
+
+		for (size_t i = 0; i < ns; i++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			TupleDesc	td = SPI_tuptable->tupdesc;
+			bool		n1,
+						n2,
+						n3;
+			Datum		id = SPI_getbinval(tup, td, 1, &n1);
+			Datum		w = SPI_getbinval(tup, td, 2, &n2);
+			double		r = get_float8(tup, td, 3, &n3);
+			bytea	   *b;
+
+			if (n1 || n2 || n3)
+				continue;
+			b = DatumGetByteaPCopy(w);
+			srcs[k].id = DatumGetInt64(id);
+			srcs[k].wkb = (const unsigned char *) VARDATA(b);
+			srcs[k].wkb_len = VARSIZE(b) - VARHDRSZ;
+			srcs[k].radius_m = r;
+			k++;
+		}
+		ns = k;
+	}
+	MemoryContextSwitchTo(oldcxt);
+	SPI_freetuptable(SPI_tuptable);
+
+	/* ---- shelters */
+	{
+		Oid			t[1] = {TEXTARRAYOID};
+		Datum		v[1] = {kinds_datum};
+		char		nl[2] = {kinds ? ' ' : 'n', '\0'};
+
+		if (SPI_execute_with_args("SELECT ST_X(geom), ST_Y(geom) FROM riskmap.shelter "
+								  "WHERE ($1::text[] IS NULL OR kind = ANY ($1)) ORDER BY id",
+								  1, t, v, nl, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "coverage_gaps: reading shelters failed");
+	}
+	nsh = SPI_processed;
+	oldcxt = MemoryContextSwitchTo(cxt);
+	shel = palloc0(sizeof(rm_cov_point) * (nsh ? nsh : 1));
+	{
+		size_t		k = 0;
+
+		for (size_t i = 0; i < nsh; i++)
+		{
+			bool		n1,
+						n2;
+			double		x = get_float8(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &n1);
+			double		y = get_float8(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &n2);
+
+			if (n1 || n2)
+				continue;
+			shel[k].x = x;
+			shel[k].y = y;
+			k++;
+		}
+		nsh = k;
+	}
+	MemoryContextSwitchTo(oldcxt);
+	SPI_freetuptable(SPI_tuptable);
+
+	/* ---- population centroids (near the selected district only) */
+	{
+		Oid			t[1] = {TEXTOID};
+		Datum		v[1] = {district ? CStringGetTextDatum(district) : (Datum) 0};
+		char		nl[2] = {district ? ' ' : 'n', '\0'};
+
+		if (SPI_execute_with_args("SELECT ST_X(c), ST_Y(c), people, district_code FROM "
+								  "(SELECT ST_Centroid(p.geom) AS c, p.people, p.district_code "
+								  "   FROM riskmap.population p "
+								  "  WHERE p.people > 0 AND ($1::text IS NULL OR p.geom && "
+								  "        (SELECT d.geom FROM riskmap.district d WHERE d.code = $1))) q",
+								  1, t, v, nl, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "coverage_gaps: reading population failed");
+	}
+	nc = SPI_processed;
+	oldcxt = MemoryContextSwitchTo(cxt);
+	cells = palloc0(sizeof(rm_cov_cell) * (nc ? nc : 1));
+	{
+		size_t		k = 0;
+
+		for (size_t i = 0; i < nc; i++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			TupleDesc	td = SPI_tuptable->tupdesc;
+			bool		n1,
+						n2,
+						n3;
+			double		x = get_float8(tup, td, 1, &n1);
+			double		y = get_float8(tup, td, 2, &n2);
+			double		p = get_float8(tup, td, 3, &n3);
+			char	   *code;
+
+			if (n1 || n2 || n3)
+				continue;
+			code = SPI_getvalue(tup, td, 4);
+			cells[k].x = x;
+			cells[k].y = y;
+			cells[k].people = p;
+			cells[k].district = code ? find_district(dists, nd, code) : -1;
+			k++;
+		}
+		nc = k;
+	}
+	MemoryContextSwitchTo(oldcxt);
+	SPI_freetuptable(SPI_tuptable);
+
+	/* ---- compute */
+	memset(&in, 0, sizeof in);
+	in.districts = dists;
+	in.n_districts = nd;
+	in.sources = srcs;
+	in.n_sources = ns;
+	in.shelters = shel;
+	in.n_shelters = nsh;
+	in.cells = cells;
+	in.n_cells = nc;
+	in.reach_m = reach;
+	in.nseg = RM_CIRCLE_SEGMENTS;
+	in.interrupted = cov_interrupted;
+
+	geo = get_geo();
+	rc = rm_coverage_gaps(geo, &in, &hd->res);
+	if (rc != RM_OK)
+	{
+		/* nothing is held by the core now */
+		check_cancel();
+		if (rc == RM_EINTERRUPTED)
+			ereport(ERROR,
+					(errcode(ERRCODE_QUERY_CANCELED),
+					 errmsg("canceling statement due to user request")));
+		ereport(ERROR,
+				(errcode(rc == RM_EINPUT ? ERRCODE_INVALID_PARAMETER_VALUE :
+						 rc == RM_ENOMEM ? ERRCODE_OUT_OF_MEMORY : ERRCODE_INTERNAL_ERROR),
+				 errmsg("coverage_gaps: %s", rm_geo_error(geo))));
+	}
+
+	/* ---- results */
+	for (size_t i = 0; i < hd->res.n_gaps; i++)
+	{
+		const rm_cov_gap *g = &hd->res.gaps[i];
+		Datum		values[5];
+		bool		nulls[5] = {false, false, false, false, false};
+		Datum	   *ids = palloc(sizeof(Datum) * (g->n_source_ids ? g->n_source_ids : 1));
+
+		for (size_t k = 0; k < g->n_source_ids; k++)
+			ids[k] = Int64GetDatum(g->source_ids[k]);
+		values[0] = CStringGetTextDatum(dists[g->district].code);
+		values[1] = PointerGetDatum(wkb_to_bytea(g->wkb, g->wkb_len));
+		values[2] = Float8GetDatum(g->area_m2);
+		values[3] = Float8GetDatum(g->people);
+		values[4] = PointerGetDatum(construct_array(ids, (int) g->n_source_ids, INT8OID,
+													sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+
+	SPI_finish();
+	/* runs cov_holder_release */
+	MemoryContextDelete(cxt);
+	return (Datum) 0;
+}

@@ -1,0 +1,915 @@
+/* riskmap-tiles: an HTTP tile server over riskmap.tile(), with a bounded LRU
+ * cache that NOTIFY riskmap_tiles invalidates, a small JSON API for the map
+ * viewer, and the viewer itself (web/). See docs/server.md. */
+#include "rm_cache.h"
+#include "rm_db.h"
+#include "rm_listen.h"
+#include "rm_parse.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef RISKMAP_WEB_DIR
+#define RISKMAP_WEB_DIR "/usr/local/share/riskmap/web"
+#endif
+#ifndef RISKMAP_VERSION
+#define RISKMAP_VERSION "0.1.0"
+#endif
+
+#define MAX_STYLES 16
+
+struct config {
+    const char *conninfo;
+    const char *listen;
+    const char *web_dir;
+    const char *public_url;
+    size_t cache_mb;
+    int threads, pool, max_age, minzoom, maxzoom, verbose;
+    double margin_px;
+    const char *styles[MAX_STYLES];
+    int n_styles;
+};
+
+static struct config cfg;
+static struct rm_pool *pool;
+static struct rm_cache *cache;
+static char web_root[PATH_MAX], leaflet_root[PATH_MAX];
+static char cache_control_tiles[64];
+
+/* ------------------------------------------------------------------ responses */
+
+static void add_common_headers(struct MHD_Response *r)
+{
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Server", "riskmap-tiles/" RISKMAP_VERSION);
+}
+
+static enum MHD_Result queue(struct MHD_Connection *c, unsigned status, struct MHD_Response *r)
+{
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, json_object *obj, const char *cache_ctl)
+{
+    const char *s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(s), (void *)s, MHD_RESPMEM_MUST_COPY);
+    json_object_put(obj);
+    if (!r)
+        return MHD_NO;
+    add_common_headers(r);
+    MHD_add_response_header(r, "Content-Type", "application/json; charset=utf-8");
+    MHD_add_response_header(r, "Cache-Control", cache_ctl ? cache_ctl : "no-store");
+    MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
+    if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
+        MHD_add_response_header(r, "Retry-After", "1");
+    return queue(c, status, r);
+}
+
+static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, const char *message)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "status", json_object_new_int((int)status));
+    json_object_object_add(o, "error", json_object_new_string(message ? message : ""));
+    return send_json(c, status, o, "no-store");
+}
+
+/* Maps a failed query to its HTTP status. */
+static enum MHD_Result send_query_error(struct MHD_Connection *c, const struct rm_qresult *q)
+{
+    switch (q->status) {
+    case RM_Q_DOWN:
+    case RM_Q_BUSY:
+        return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, q->message);
+    case RM_Q_INVALID:
+        return send_error(c, MHD_HTTP_BAD_REQUEST, q->message);
+    default:
+        /* 42883 undefined_function, 3F000 invalid_schema_name, 42P01 undefined_table:
+         * the extension is not (yet) installed in this database. */
+        if (!strcmp(q->sqlstate, "42883") || !strcmp(q->sqlstate, "3F000") || !strcmp(q->sqlstate, "42P01")) {
+            char msg[320];
+            snprintf(msg, sizeof msg, "riskmap extension not ready: %s", q->message);
+            return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, msg);
+        }
+        fprintf(stderr, "riskmap-tiles: query failed: %s %s\n", q->sqlstate, q->message);
+        return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal error");
+    }
+}
+
+/* ------------------------------------------------------------ JSON from rows */
+
+#define OID_BOOL 16
+#define OID_INT8 20
+#define OID_INT2 21
+#define OID_INT4 23
+#define OID_JSON 114
+#define OID_FLOAT4 700
+#define OID_FLOAT8 701
+#define OID_NUMERIC 1700
+#define OID_JSONB 3802
+
+/* One value of a text-format result as JSON. json/jsonb (GeoJSON geometry from
+ * ST_AsGeoJSON(...)::json, arrays from json_agg) go through json_tokener. */
+static json_object *value_json(const PGresult *res, int row, int col)
+{
+    if (PQgetisnull(res, row, col))
+        return NULL;
+    const char *v = PQgetvalue(res, row, col);
+    switch (PQftype(res, col)) {
+    case OID_BOOL:
+        return json_object_new_boolean(v[0] == 't');
+    case OID_INT2:
+    case OID_INT4:
+    case OID_INT8:
+        return json_object_new_int64(strtoll(v, NULL, 10));
+    case OID_FLOAT4:
+    case OID_FLOAT8:
+    case OID_NUMERIC:
+        return json_object_new_double(strtod(v, NULL));
+    case OID_JSON:
+    case OID_JSONB: {
+        json_tokener *tok = json_tokener_new_ex(64);
+        json_object *o = json_tokener_parse_ex(tok, v, PQgetlength(res, row, col));
+        if (json_tokener_get_error(tok) != json_tokener_success) {
+            json_object_put(o);
+            o = NULL;
+        }
+        json_tokener_free(tok);
+        return o;
+    }
+    default:
+        return json_object_new_string_len(v, PQgetlength(res, row, col));
+    }
+}
+
+/* A GeoJSON Feature of one row: column "geometry" is the geometry, "bbox" the
+ * feature's bbox, id_col its id, every other column a property. */
+static json_object *feature_from_row(const PGresult *res, int row, const char *id_col)
+{
+    json_object *f = json_object_new_object(), *props = json_object_new_object(), *geom = NULL, *bbox = NULL;
+    json_object_object_add(f, "type", json_object_new_string("Feature"));
+    for (int col = 0; col < PQnfields(res); col++) {
+        const char *name = PQfname(res, col);
+        json_object *v = value_json(res, row, col);
+        if (!strcmp(name, "geometry")) {
+            geom = v;
+        } else if (!strcmp(name, "bbox")) {
+            bbox = v;
+        } else {
+            if (id_col && !strcmp(name, id_col))
+                json_object_object_add(f, "id", json_object_get(v));
+            json_object_object_add(props, name, v);
+        }
+    }
+    if (bbox)
+        json_object_object_add(f, "bbox", bbox);
+    json_object_object_add(f, "geometry", geom);
+    json_object_object_add(f, "properties", props);
+    return f;
+}
+
+static json_object *feature_collection(const PGresult *res, const char *id_col)
+{
+    json_object *fc = json_object_new_object(), *features = json_object_new_array();
+    json_object_object_add(fc, "type", json_object_new_string("FeatureCollection"));
+    for (int row = 0; row < PQntuples(res); row++)
+        json_object_array_add(features, feature_from_row(res, row, id_col));
+    json_object_object_add(fc, "features", features);
+    return fc;
+}
+
+/* --------------------------------------------------------------------- tiles */
+
+static const char *SQL_TILE = "SELECT t, md5(t) FROM riskmap.tile($1::integer, $2::integer, $3::integer, $4::text, "
+                              "$5::integer) AS t";
+
+static void destroy_response(void *resp)
+{
+    MHD_destroy_response(resp);
+}
+
+static int style_index(const char *style)
+{
+    for (int i = 0; i < cfg.n_styles; i++)
+        if (!strcmp(cfg.styles[i], style))
+            return i;
+    return -1;
+}
+
+static enum MHD_Result send_not_modified(struct MHD_Connection *c, const char *etag)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    if (!r)
+        return MHD_NO;
+    add_common_headers(r);
+    MHD_add_response_header(r, "ETag", etag);
+    MHD_add_response_header(r, "Cache-Control", cache_control_tiles);
+    MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
+    return queue(c, MHD_HTTP_NOT_MODIFIED, r);
+}
+
+static enum MHD_Result serve_tile_entry(struct MHD_Connection *c, struct rm_tile *t)
+{
+    const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+    enum MHD_Result ret;
+    if (inm && rm_etag_matches(inm, t->etag))
+        ret = send_not_modified(c, t->etag);
+    else
+        ret = MHD_queue_response(c, MHD_HTTP_OK, t->resp);
+    rm_cache_release(cache, t);
+    return ret;
+}
+
+/* Single flight: when several requests miss the same tile at once (viewers
+ * reloading after a change), one renders it and the others wait for the cache. */
+#define INFLIGHT_MAX 64
+static pthread_mutex_t inflight_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t inflight_cv = PTHREAD_COND_INITIALIZER;
+static struct rm_tile_key inflight[INFLIGHT_MAX];
+static bool inflight_used[INFLIGHT_MAX];
+
+static bool same_key(const struct rm_tile_key *a, const struct rm_tile_key *b)
+{
+    return a->x == b->x && a->y == b->y && a->z == b->z && a->scale == b->scale && a->style == b->style;
+}
+
+/* >= 0: a slot, we render; -1: another request rendered it meanwhile, look in
+ * the cache again; -2: render without coordination (no free slot, or waited
+ * too long). */
+static int inflight_begin(const struct rm_tile_key *k)
+{
+    bool waited = false;
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += 30;
+    pthread_mutex_lock(&inflight_mu);
+    for (;;) {
+        int free_slot = -1;
+        bool busy = false;
+        for (int i = 0; i < INFLIGHT_MAX; i++) {
+            if (inflight_used[i] && same_key(&inflight[i], k))
+                busy = true;
+            else if (!inflight_used[i] && free_slot < 0)
+                free_slot = i;
+        }
+        if (busy) {
+            waited = true;
+            if (pthread_cond_timedwait(&inflight_cv, &inflight_mu, &deadline) == ETIMEDOUT) {
+                pthread_mutex_unlock(&inflight_mu);
+                return -2;
+            }
+            continue;
+        }
+        if (waited) {
+            pthread_mutex_unlock(&inflight_mu);
+            return -1;
+        }
+        if (free_slot >= 0) {
+            inflight_used[free_slot] = true;
+            inflight[free_slot] = *k;
+        }
+        pthread_mutex_unlock(&inflight_mu);
+        return free_slot >= 0 ? free_slot : -2;
+    }
+}
+
+static void inflight_end(int slot)
+{
+    if (slot < 0)
+        return;
+    pthread_mutex_lock(&inflight_mu);
+    inflight_used[slot] = false;
+    pthread_cond_broadcast(&inflight_cv);
+    pthread_mutex_unlock(&inflight_mu);
+}
+
+static enum MHD_Result handle_tile(struct MHD_Connection *c, const struct rm_route *rt)
+{
+    int si = style_index(rt->style);
+    if (si < 0)
+        return send_error(c, MHD_HTTP_NOT_FOUND, "unknown style");
+    struct rm_tile_key key = {.x = (uint32_t)rt->x, .y = (uint32_t)rt->y, .z = (uint8_t)rt->z,
+                              .scale = (uint8_t)rt->scale, .style = (uint8_t)si};
+    struct rm_tile *t;
+    int slot;
+    for (int tries = 0;; tries++) {
+        t = rm_cache_get(cache, &key);
+        if (t)
+            return serve_tile_entry(c, t);
+        slot = cfg.cache_mb ? inflight_begin(&key) : -2; /* nothing to wait for without a cache */
+        if (slot != -1 || tries >= 2)
+            break;
+    }
+
+    uint64_t gen = rm_cache_generation(cache);
+    char z[12], x[12], y[12], s[4];
+    snprintf(z, sizeof z, "%d", rt->z);
+    snprintf(x, sizeof x, "%d", rt->x);
+    snprintf(y, sizeof y, "%d", rt->y);
+    snprintf(s, sizeof s, "%d", rt->scale);
+    const char *params[5] = {z, x, y, rt->style, s};
+    struct rm_qresult q;
+    rm_query(pool, SQL_TILE, 5, params, 1, &q);
+    if (q.status != RM_Q_OK) {
+        inflight_end(slot);
+        return send_query_error(c, &q);
+    }
+    if (PQntuples(q.res) != 1 || PQgetisnull(q.res, 0, 0) || PQgetlength(q.res, 0, 1) != 32) {
+        rm_qresult_clear(&q);
+        inflight_end(slot);
+        return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "riskmap.tile returned no image");
+    }
+    t = calloc(1, sizeof *t);
+    size_t len = (size_t)PQgetlength(q.res, 0, 0);
+    unsigned char *png = malloc(len ? len : 1);
+    if (!t || !png) {
+        free(t);
+        free(png);
+        rm_qresult_clear(&q);
+        inflight_end(slot);
+        return MHD_NO;
+    }
+    memcpy(png, PQgetvalue(q.res, 0, 0), len);
+    t->key = key;
+    t->len = len;
+    snprintf(t->etag, sizeof t->etag, "\"%.32s\"", PQgetvalue(q.res, 0, 1));
+    rm_qresult_clear(&q);
+    /* The response owns the bytes: MHD frees them when the last connection
+     * sending them is done, even if the cache dropped the tile before. */
+    struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback(len, png, free);
+    if (!r) {
+        free(png);
+        free(t);
+        inflight_end(slot);
+        return MHD_NO;
+    }
+    add_common_headers(r);
+    MHD_add_response_header(r, "Content-Type", "image/png");
+    MHD_add_response_header(r, "ETag", t->etag);
+    MHD_add_response_header(r, "Cache-Control", cache_control_tiles);
+    MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
+    t->resp = r;
+    t = rm_cache_put(cache, t, gen);
+    inflight_end(slot);
+    return serve_tile_entry(c, t);
+}
+
+/* ------------------------------------------------------------------ TileJSON */
+
+static bool host_ok(const char *h)
+{
+    if (!h || !*h || strlen(h) > 255)
+        return false;
+    for (const char *p = h; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.' ||
+              *p == '-' || *p == ':' || *p == '[' || *p == ']'))
+            return false;
+    return true;
+}
+
+static enum MHD_Result handle_tilejson(struct MHD_Connection *c, const struct rm_route *rt)
+{
+    if (style_index(rt->style) < 0)
+        return send_error(c, MHD_HTTP_NOT_FOUND, "unknown style");
+    struct rm_qresult q;
+    rm_query(pool,
+             "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
+             "FROM (SELECT ST_Extent(geom) AS e FROM riskmap.district) s",
+             0, NULL, 0, &q);
+    if (q.status != RM_Q_OK)
+        return send_query_error(c, &q);
+    double b[4] = {105.28, 28.16, 110.20, 32.21}; /* Chongqing, when the district table is empty */
+    if (PQntuples(q.res) == 1 && !PQgetisnull(q.res, 0, 0))
+        for (int i = 0; i < 4; i++)
+            b[i] = strtod(PQgetvalue(q.res, 0, i), NULL);
+    rm_qresult_clear(&q);
+
+    char base[512];
+    const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+    if (cfg.public_url)
+        snprintf(base, sizeof base, "%s", cfg.public_url);
+    else
+        snprintf(base, sizeof base, "http://%s", host_ok(host) ? host : cfg.listen);
+    size_t bl = strlen(base);
+    if (bl && base[bl - 1] == '/')
+        base[bl - 1] = '\0';
+    char url[800];
+    snprintf(url, sizeof url, "%s/tiles/%s/{z}/{x}/{y}.png", base, rt->style);
+
+    json_object *o = json_object_new_object(), *tiles = json_object_new_array(), *bounds = json_object_new_array(),
+                *center = json_object_new_array();
+    json_object_object_add(o, "tilejson", json_object_new_string("3.0.0"));
+    json_object_object_add(o, "name", json_object_new_string(rt->style));
+    json_object_object_add(o, "description",
+                           json_object_new_string(!strcmp(rt->style, "evacuation")
+                                                      ? "riskmap: evacuation catchments, shelters, unserved population"
+                                                      : "riskmap: impact zones by risk level, undrilled high-risk zones "
+                                                        "(#7F0000 hatch), sources, shelters, districts"));
+    json_object_object_add(o, "version", json_object_new_string(RISKMAP_VERSION));
+    json_object_object_add(o, "scheme", json_object_new_string("xyz"));
+    json_object_array_add(tiles, json_object_new_string(url));
+    json_object_object_add(o, "tiles", tiles);
+    json_object_object_add(o, "minzoom", json_object_new_int(cfg.minzoom));
+    json_object_object_add(o, "maxzoom", json_object_new_int(cfg.maxzoom));
+    for (int i = 0; i < 4; i++)
+        json_object_array_add(bounds, json_object_new_double(b[i]));
+    json_object_object_add(o, "bounds", bounds);
+    json_object_array_add(center, json_object_new_double((b[0] + b[2]) / 2));
+    json_object_array_add(center, json_object_new_double((b[1] + b[3]) / 2));
+    json_object_array_add(center, json_object_new_int(cfg.minzoom > 8 ? cfg.minzoom : 8));
+    json_object_object_add(o, "center", center);
+    json_object_object_add(o, "attribution",
+                           json_object_new_string("riskmap · 重庆市应急预案与演练 · boundaries: district table"));
+    return send_json(c, MHD_HTTP_OK, o, "no-cache");
+}
+
+/* ----------------------------------------------------------------------- API */
+
+static const char *arg(struct MHD_Connection *c, const char *name)
+{
+    return MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static enum MHD_Result handle_uncovered(struct MHD_Connection *c)
+{
+    const char *district = arg(c, "district"), *as_of = arg(c, "as_of");
+    if (district && !*district)
+        district = NULL;
+    if (district && !rm_valid_code(district))
+        return send_error(c, MHD_HTTP_BAD_REQUEST, "district must be a district code such as 500103");
+    if (as_of && !*as_of)
+        as_of = NULL;
+    if (as_of && !rm_parse_date(as_of))
+        return send_error(c, MHD_HTTP_BAD_REQUEST, "as_of must be a date YYYY-MM-DD");
+    const char *params[2] = {district, as_of};
+    struct rm_qresult q;
+    rm_query(pool,
+             "SELECT u.source_id, u.name, u.district_code, u.risk_level, "
+             "       array_to_json(array_agg(u.reason ORDER BY u.reason)) AS reasons, "
+             "       rs.kind, rs.category, rs.impact_radius_m, rs.population_exposed, "
+             "       ST_AsGeoJSON(rs.geom, 7)::json AS geometry "
+             "FROM riskmap.uncovered_sources($1::text, coalesce($2::date, current_date)) u "
+             "JOIN riskmap.risk_source rs ON rs.id = u.source_id "
+             "GROUP BY u.source_id, u.name, u.district_code, u.risk_level, rs.id "
+             "ORDER BY u.risk_level, u.source_id",
+             2, params, 0, &q);
+    if (q.status != RM_Q_OK)
+        return send_query_error(c, &q);
+    json_object *fc = feature_collection(q.res, "source_id");
+    rm_qresult_clear(&q);
+    if (district)
+        json_object_object_add(fc, "district", json_object_new_string(district));
+    return send_json(c, MHD_HTTP_OK, fc, "no-store");
+}
+
+static enum MHD_Result handle_districts(struct MHD_Connection *c)
+{
+    struct rm_qresult q;
+    rm_query(pool,
+             "SELECT d.code, d.name, d.parent_code, "
+             "       ST_AsGeoJSON(ST_PointOnSurface(d.geom), 6)::json AS geometry, "
+             "       CASE WHEN d.geom IS NOT NULL THEN json_build_array(ST_XMin(d.geom), ST_YMin(d.geom), "
+             "            ST_XMax(d.geom), ST_YMax(d.geom)) END AS bbox, "
+             "       (SELECT count(*) FROM riskmap.risk_source rs WHERE rs.district_code = d.code) AS sources "
+             "FROM riskmap.district d ORDER BY d.code",
+             0, NULL, 0, &q);
+    if (q.status != RM_Q_OK)
+        return send_query_error(c, &q);
+    json_object *fc = feature_collection(q.res, "code");
+    rm_qresult_clear(&q);
+    return send_json(c, MHD_HTTP_OK, fc, "no-cache");
+}
+
+static const char *SQL_SOURCE =
+    "WITH p AS (SELECT ST_SetSRID(ST_MakePoint($1::float8, $2::float8), 4326) AS g), "
+    "c AS (SELECT rs.* FROM riskmap.risk_source rs, p ORDER BY rs.geom <-> p.g, rs.id LIMIT 16), "
+    "n AS (SELECT c.*, ST_Distance(c.geom::geography, p.g::geography) AS dist FROM c, p) "
+    "SELECT n.id, n.kind, n.name, n.category, n.risk_level, n.district_code, d.name AS district_name, "
+    "       n.impact_radius_m, n.population_exposed, round(n.dist::numeric, 1) AS distance_m, "
+    "       ST_AsGeoJSON(n.geom, 7)::json AS geometry, "
+    "       (SELECT coalesce(json_agg(json_build_object('event_type', l.event_type, 'plan_id', pl.id, "
+    "               'code', pl.code, 'title', pl.title, 'plan_type', pl.plan_type, 'status', pl.status, "
+    "               'in_force', pl.status IN ('published', 'filed'), "
+    "               'last_revised', greatest(pl.revised_on, pl.published_on, pl.approved_on)) "
+    "               ORDER BY l.event_type), '[]'::json) "
+    "        FROM riskmap.plan_link l JOIN riskmap.plan pl ON pl.id = l.plan_id WHERE l.source_id = n.id) AS plans, "
+    "       (SELECT coalesce(json_agg(x ORDER BY x.scheduled_on NULLS LAST, x.id), '[]'::json) FROM ("
+    "          SELECT dr.id, dr.title, dr.year, dr.status, dr.drill_class, dr.form, dr.scheduled_on, "
+    "                 dr.completed_on, 'target' AS via "
+    "          FROM riskmap.drill_target t JOIN riskmap.drill dr ON dr.id = t.drill_id "
+    "          WHERE t.source_id = n.id AND dr.year = extract(year FROM current_date)::integer "
+    "          UNION "
+    "          SELECT dr.id, dr.title, dr.year, dr.status, dr.drill_class, dr.form, dr.scheduled_on, "
+    "                 dr.completed_on, 'area' "
+    "          FROM riskmap.drill dr WHERE dr.area && n.geom AND ST_Intersects(dr.area, n.geom) "
+    "            AND dr.year = extract(year FROM current_date)::integer) x) AS drills, "
+    "       (SELECT coalesce(json_agg(u.reason ORDER BY u.reason), '[]'::json) "
+    "        FROM riskmap.uncovered_sources(n.district_code) u WHERE u.source_id = n.id) AS reasons "
+    "FROM n LEFT JOIN riskmap.district d ON d.code = n.district_code "
+    "WHERE $3::float8 IS NULL OR n.dist <= $3::float8 "
+    "ORDER BY n.dist, n.id LIMIT 1";
+
+static enum MHD_Result handle_source(struct MHD_Connection *c)
+{
+    double lon, lat, max_m;
+    const char *slon = arg(c, "lon"), *slat = arg(c, "lat"), *smax = arg(c, "max_m");
+    if (!rm_parse_double(slon, -180, 180, &lon) || !rm_parse_double(slat, -90, 90, &lat))
+        return send_error(c, MHD_HTTP_BAD_REQUEST, "lon and lat must be numbers (degrees, EPSG:4326)");
+    if (smax && *smax && !rm_parse_double(smax, 0, 1e7, &max_m))
+        return send_error(c, MHD_HTTP_BAD_REQUEST, "max_m must be a distance in metres");
+    char a[32], b[32];
+    snprintf(a, sizeof a, "%.9f", lon);
+    snprintf(b, sizeof b, "%.9f", lat);
+    const char *params[3] = {a, b, smax && *smax ? smax : NULL};
+    struct rm_qresult q;
+    rm_query(pool, SQL_SOURCE, 3, params, 0, &q);
+    if (q.status != RM_Q_OK)
+        return send_query_error(c, &q);
+    if (PQntuples(q.res) == 0) {
+        rm_qresult_clear(&q);
+        return send_error(c, MHD_HTTP_NOT_FOUND, "no risk source there");
+    }
+    json_object *f = feature_from_row(q.res, 0, "id");
+    rm_qresult_clear(&q);
+    return send_json(c, MHD_HTTP_OK, f, "no-store");
+}
+
+/* The styles the renderer draws with (riskmap.tile_style, when the renderer
+ * has one), for the viewer's legend. Only the served styles. */
+static enum MHD_Result handle_styles(struct MHD_Connection *c)
+{
+    struct rm_qresult q;
+    rm_query(pool, "SELECT s.name, s.spec FROM riskmap.tile_style s ORDER BY s.name", 0, NULL, 0, &q);
+    json_object *o = json_object_new_object(), *styles = json_object_new_object();
+    json_object_object_add(o, "styles", styles);
+    if (q.status == RM_Q_OK) {
+        for (int row = 0; row < PQntuples(q.res); row++)
+            if (style_index(PQgetvalue(q.res, row, 0)) >= 0)
+                json_object_object_add(styles, PQgetvalue(q.res, row, 0), value_json(q.res, row, 1));
+        rm_qresult_clear(&q);
+    } else if (q.status == RM_Q_ERROR && !strcmp(q.sqlstate, "42P01")) {
+        /* no tile_style table: the viewer uses its built-in legend */
+    } else {
+        json_object_put(o);
+        return send_query_error(c, &q);
+    }
+    return send_json(c, MHD_HTTP_OK, o, "no-cache");
+}
+
+static enum MHD_Result handle_health(struct MHD_Connection *c)
+{
+    struct rm_qresult q;
+    rm_query(pool, "SELECT (SELECT extversion FROM pg_extension WHERE extname = 'riskmap'), now()", 0, NULL, 0, &q);
+    struct rm_cache_stats st;
+    rm_cache_get_stats(cache, &st);
+    json_object *o = json_object_new_object(), *co = json_object_new_object();
+    bool up = q.status == RM_Q_OK;
+    json_object_object_add(o, "status", json_object_new_string(up ? "ok" : "unavailable"));
+    json_object_object_add(o, "db", json_object_new_string(up ? "up" : "down"));
+    if (up) {
+        json_object_object_add(o, "extension", value_json(q.res, 0, 0));
+        json_object_object_add(o, "db_time", value_json(q.res, 0, 1));
+    } else {
+        json_object_object_add(o, "error", json_object_new_string(q.message));
+    }
+    rm_qresult_clear(&q);
+    json_object_object_add(o, "invalidation", json_object_new_string(st.live ? "live" : "down"));
+    json_object_object_add(co, "entries", json_object_new_int64((int64_t)st.entries));
+    json_object_object_add(co, "bytes", json_object_new_int64((int64_t)st.bytes));
+    json_object_object_add(co, "max_bytes", json_object_new_int64((int64_t)st.max_bytes));
+    json_object_object_add(co, "hits", json_object_new_int64((int64_t)st.hits));
+    json_object_object_add(co, "misses", json_object_new_int64((int64_t)st.misses));
+    json_object_object_add(co, "stored", json_object_new_int64((int64_t)st.stores));
+    json_object_object_add(co, "not_stored", json_object_new_int64((int64_t)st.refused));
+    json_object_object_add(co, "evicted", json_object_new_int64((int64_t)st.evicted));
+    json_object_object_add(co, "invalidated", json_object_new_int64((int64_t)st.invalidated));
+    json_object_object_add(co, "notifications", json_object_new_int64((int64_t)st.notifications));
+    json_object_object_add(co, "generation", json_object_new_int64((int64_t)st.generation));
+    json_object_object_add(o, "cache", co);
+    return send_json(c, up ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, o, "no-store");
+}
+
+/* -------------------------------------------------------------- static files */
+
+static enum MHD_Result handle_static(struct MHD_Connection *c, const struct rm_route *rt)
+{
+    const char *root = rt->root == RM_STATIC_LEAFLET ? leaflet_root : web_root;
+    if (!*root)
+        return send_error(c, MHD_HTTP_NOT_FOUND, "no such file");
+    char full[PATH_MAX], real[PATH_MAX];
+    if ((size_t)snprintf(full, sizeof full, "%s/%s", root, rt->path) >= sizeof full)
+        return send_error(c, MHD_HTTP_NOT_FOUND, "no such file");
+    /* The route parser already refused '..' and dot files; this also refuses
+     * symbolic links that lead out of the folder. */
+    size_t rl = strlen(root);
+    if (!realpath(full, real) || strncmp(real, root, rl) != 0 || real[rl] != '/')
+        return send_error(c, MHD_HTTP_NOT_FOUND, "no such file");
+    int fd = open(real, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return send_error(c, MHD_HTTP_NOT_FOUND, "no such file");
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        close(fd);
+        return send_error(c, MHD_HTTP_NOT_FOUND, "no such file");
+    }
+    struct MHD_Response *r = MHD_create_response_from_fd((uint64_t)sb.st_size, fd);
+    if (!r) {
+        close(fd);
+        return MHD_NO;
+    }
+    add_common_headers(r);
+    MHD_add_response_header(r, "Content-Type", rm_mime_type(rt->path));
+    MHD_add_response_header(r, "Cache-Control", rt->root == RM_STATIC_LEAFLET ? "public, max-age=86400" : "no-cache");
+    return queue(c, MHD_HTTP_OK, r);
+}
+
+/* ------------------------------------------------------------------ dispatch */
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                              const char *version, const char *upload_data, size_t *upload_data_size, void **req_cls)
+{
+    (void)cls;
+    (void)version;
+    (void)upload_data;
+    /* First call: headers only. Answer on a later call, once the request is
+     * complete: a response queued during the first call makes libmicrohttpd
+     * close the connection afterwards (no keep-alive). */
+    if (*req_cls == NULL) {
+        *req_cls = (void *)1;
+        return MHD_YES;
+    }
+    if (*upload_data_size != 0) { /* a body we do not want: discard it */
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "status", json_object_new_int(405));
+        json_object_object_add(o, "error", json_object_new_string("only GET and HEAD"));
+        const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+        struct MHD_Response *r = MHD_create_response_from_buffer(strlen(s), (void *)s, MHD_RESPMEM_MUST_COPY);
+        json_object_put(o);
+        if (!r)
+            return MHD_NO;
+        MHD_add_response_header(r, "Allow", "GET, HEAD");
+        MHD_add_response_header(r, "Content-Type", "application/json; charset=utf-8");
+        return queue(c, MHD_HTTP_METHOD_NOT_ALLOWED, r);
+    }
+    if (cfg.verbose)
+        fprintf(stderr, "riskmap-tiles: %s %s\n", method, url);
+    struct rm_route rt;
+    rm_route_parse(url, strlen(url), &rt);
+    switch (rt.kind) {
+    case RM_ROUTE_TILE:
+        return handle_tile(c, &rt);
+    case RM_ROUTE_TILEJSON:
+        return handle_tilejson(c, &rt);
+    case RM_ROUTE_HEALTH:
+        return handle_health(c);
+    case RM_ROUTE_UNCOVERED:
+        return handle_uncovered(c);
+    case RM_ROUTE_DISTRICTS:
+        return handle_districts(c);
+    case RM_ROUTE_SOURCE:
+        return handle_source(c);
+    case RM_ROUTE_STYLES:
+        return handle_styles(c);
+    case RM_ROUTE_STATIC:
+        return handle_static(c, &rt);
+    case RM_ROUTE_BAD_REQUEST:
+        return send_error(c, MHD_HTTP_BAD_REQUEST, rt.reason);
+    case RM_ROUTE_NOT_FOUND:
+    default:
+        return send_error(c, MHD_HTTP_NOT_FOUND, rt.reason ? rt.reason : "no such resource");
+    }
+}
+
+/* Percent-decoding is libmicrohttpd's (MHD_http_unescape). A decoded NUL
+ * would silently cut the string short ("/index.html%00.png"): such a path or
+ * argument becomes "\x7f", which every parser here refuses. */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls;
+    (void)c;
+    size_t n = MHD_http_unescape(s);
+    if (strlen(s) != n) {
+        s[0] = '\x7f';
+        s[1] = '\0';
+        return 1;
+    }
+    return n;
+}
+
+static void log_mhd(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    fputs("riskmap-tiles: ", stderr);
+    vfprintf(stderr, fmt, ap);
+}
+
+/* ---------------------------------------------------------------------- main */
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: riskmap-tiles [--db CONNINFO] [--listen HOST:PORT] [options]\n"
+            "  --db CONNINFO     libpq connection string (default: the PG* environment)\n"
+            "  --listen H:P      address to serve on (default 127.0.0.1:8080; [::1]:8080 for IPv6)\n"
+            "  --web DIR         the viewer's folder (default %s)\n"
+            "  --cache-mb N      tile cache size in MiB, 0 = no cache (default 256)\n"
+            "  --threads N       HTTP worker threads (default 8)\n"
+            "  --pool N          database connections (default: --threads)\n"
+            "  --styles A,B      styles riskmap.tile knows (default risk,evacuation)\n"
+            "  --margin-px N     pixels around a changed extent whose tiles also go (default 128)\n"
+            "  --max-age S       browser cache lifetime of tiles in seconds (default 0: revalidate)\n"
+            "  --minzoom N --maxzoom N   TileJSON zoom range (default 0..20)\n"
+            "  --public-url URL  base URL for TileJSON (default http://<Host header>)\n"
+            "  --verbose         log requests and invalidations\n",
+            RISKMAP_WEB_DIR);
+}
+
+static bool parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t *sl, bool *v6)
+{
+    char host[256], port[16];
+    const char *colon;
+    if (spec[0] == '[') {
+        const char *close = strchr(spec, ']');
+        if (!close || close[1] != ':' || (size_t)(close - spec - 1) >= sizeof host)
+            return false;
+        memcpy(host, spec + 1, (size_t)(close - spec - 1));
+        host[close - spec - 1] = '\0';
+        colon = close + 1;
+    } else {
+        colon = strrchr(spec, ':');
+        if (!colon || (size_t)(colon - spec) >= sizeof host)
+            return false;
+        memcpy(host, spec, (size_t)(colon - spec));
+        host[colon - spec] = '\0';
+    }
+    if (strlen(colon + 1) == 0 || strlen(colon + 1) >= sizeof port)
+        return false;
+    strcpy(port, colon + 1);
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV},
+                    *ai = NULL;
+    if (getaddrinfo(*host ? host : NULL, port, &hints, &ai) != 0 || !ai)
+        return false;
+    memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+    *sl = ai->ai_addrlen;
+    *v6 = ai->ai_family == AF_INET6;
+    freeaddrinfo(ai);
+    return true;
+}
+
+static int int_arg(const char *s, int lo, int hi, const char *name)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < lo || v > hi) {
+        fprintf(stderr, "riskmap-tiles: %s must be an integer in %d..%d\n", name, lo, hi);
+        exit(2);
+    }
+    return (int)v;
+}
+
+int main(int argc, char **argv)
+{
+    static char styles_buf[512] = "risk,evacuation";
+    cfg.conninfo = "";
+    cfg.listen = "127.0.0.1:8080";
+    cfg.web_dir = RISKMAP_WEB_DIR;
+    cfg.cache_mb = 256;
+    cfg.threads = 8;
+    cfg.pool = 0;
+    cfg.margin_px = 128;
+    cfg.minzoom = 0;
+    cfg.maxzoom = 20;
+    enum { O_WEB = 256, O_CACHE, O_THREADS, O_POOL, O_STYLES, O_MARGIN, O_MAXAGE, O_MINZ, O_MAXZ, O_PUBLIC, O_VERSION };
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'd'},          {"listen", required_argument, NULL, 'l'},
+        {"web", required_argument, NULL, O_WEB},       {"cache-mb", required_argument, NULL, O_CACHE},
+        {"threads", required_argument, NULL, O_THREADS}, {"pool", required_argument, NULL, O_POOL},
+        {"styles", required_argument, NULL, O_STYLES}, {"margin-px", required_argument, NULL, O_MARGIN},
+        {"max-age", required_argument, NULL, O_MAXAGE}, {"minzoom", required_argument, NULL, O_MINZ},
+        {"maxzoom", required_argument, NULL, O_MAXZ},  {"public-url", required_argument, NULL, O_PUBLIC},
+        {"verbose", no_argument, NULL, 'v'},           {"version", no_argument, NULL, O_VERSION},
+        {"help", no_argument, NULL, 'h'},              {NULL, 0, NULL, 0}};
+    int ch;
+    while ((ch = getopt_long(argc, argv, "d:l:vh", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'd': cfg.conninfo = optarg; break;
+        case 'l': cfg.listen = optarg; break;
+        case O_WEB: cfg.web_dir = optarg; break;
+        case O_CACHE: cfg.cache_mb = (size_t)int_arg(optarg, 0, 1 << 20, "--cache-mb"); break;
+        case O_THREADS: cfg.threads = int_arg(optarg, 1, 256, "--threads"); break;
+        case O_POOL: cfg.pool = int_arg(optarg, 1, 256, "--pool"); break;
+        case O_STYLES: snprintf(styles_buf, sizeof styles_buf, "%s", optarg); break;
+        case O_MARGIN: cfg.margin_px = int_arg(optarg, 0, 4096, "--margin-px"); break;
+        case O_MAXAGE: cfg.max_age = int_arg(optarg, 0, 86400 * 365, "--max-age"); break;
+        case O_MINZ: cfg.minzoom = int_arg(optarg, 0, RM_MAX_Z, "--minzoom"); break;
+        case O_MAXZ: cfg.maxzoom = int_arg(optarg, 0, RM_MAX_Z, "--maxzoom"); break;
+        case O_PUBLIC: cfg.public_url = optarg; break;
+        case 'v': cfg.verbose = 1; break;
+        case O_VERSION: printf("riskmap-tiles %s\n", RISKMAP_VERSION); return 0;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind < argc) {
+        usage(stderr);
+        return 2;
+    }
+    if (cfg.pool == 0)
+        cfg.pool = cfg.threads;
+    for (char *save = NULL, *tok = strtok_r(styles_buf, ",", &save); tok && cfg.n_styles < MAX_STYLES;
+         tok = strtok_r(NULL, ",", &save)) {
+        struct rm_route probe;
+        char path[64];
+        snprintf(path, sizeof path, "/tiles/%.32s.json", tok);
+        rm_route_parse(path, strlen(path), &probe);
+        if (probe.kind != RM_ROUTE_TILEJSON || strcmp(probe.style, tok) != 0) {
+            fprintf(stderr, "riskmap-tiles: bad style name '%s'\n", tok);
+            return 2;
+        }
+        cfg.styles[cfg.n_styles++] = tok;
+    }
+    snprintf(cache_control_tiles, sizeof cache_control_tiles,
+             cfg.max_age ? "public, max-age=%d" : "public, no-cache", cfg.max_age);
+    if (!realpath(cfg.web_dir, web_root)) {
+        fprintf(stderr, "riskmap-tiles: warning: viewer folder %s: %s (only tiles and API served)\n", cfg.web_dir,
+                strerror(errno));
+        web_root[0] = '\0';
+    } else {
+        char p[PATH_MAX + 32];
+        snprintf(p, sizeof p, "%s/node_modules/leaflet/dist", web_root);
+        if (!realpath(p, leaflet_root)) {
+            fprintf(stderr, "riskmap-tiles: warning: %s missing (run npm ci in the web folder)\n", p);
+            leaflet_root[0] = '\0';
+        }
+    }
+
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    bool v6;
+    if (!parse_listen(cfg.listen, &ss, &sl, &v6)) {
+        fprintf(stderr, "riskmap-tiles: --listen wants HOST:PORT, got '%s'\n", cfg.listen);
+        return 2;
+    }
+
+    /* Signals go to the main thread only (sigwait below). */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    cache = rm_cache_new(cfg.cache_mb * 1024 * 1024, destroy_response);
+    pool = rm_pool_new(cfg.conninfo, cfg.pool);
+    if (!cache || !pool) {
+        fprintf(stderr, "riskmap-tiles: out of memory\n");
+        return 1;
+    }
+    struct rm_listener *listener =
+        rm_listener_start(cfg.conninfo, cache, cfg.styles, cfg.n_styles, cfg.margin_px, cfg.verbose);
+
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+    if (v6)
+        flags |= MHD_USE_IPv6;
+    struct MHD_Daemon *d = MHD_start_daemon(
+        flags, 0, NULL, NULL, handle, NULL, MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
+        MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
+    if (!d) {
+        fprintf(stderr, "riskmap-tiles: cannot listen on %s\n", cfg.listen);
+        rm_listener_stop(listener);
+        return 1;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    fprintf(stderr, "riskmap-tiles %s: serving http://%s/ (port %u), %d threads, %d db connections, cache %zu MiB\n",
+            RISKMAP_VERSION, cfg.listen, info ? info->port : 0, cfg.threads, cfg.pool, cfg.cache_mb);
+
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    fprintf(stderr, "riskmap-tiles: signal %d, stopping\n", sig);
+    MHD_stop_daemon(d);
+    rm_listener_stop(listener);
+    rm_cache_free(cache);
+    rm_pool_free(pool);
+    return 0;
+}

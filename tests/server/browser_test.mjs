@@ -1,0 +1,126 @@
+// Browser test of the viewer: Debian's chromium driven by playwright-core.
+// Loads "/", waits for the tiles, checks that none failed, opens the side panel
+// of a district and a source popup (from the panel and by clicking the map),
+// and saves screenshots under the build folder.
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { check, done, psql, sleep } from './lib.mjs';
+
+const require = createRequire(path.join(process.env.RISKMAP_SRC, 'web', 'package.json'));
+const { chromium } = require('playwright-core');
+const BASE = process.env.RISKMAP_BASE_URL;
+const OUT = process.env.RISKMAP_OUT_DIR;
+const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'riskmap-chromium-'));
+
+// A fresh --user-data-dir (playwright passes the folder as that flag).
+const browser = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.RISKMAP_CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  viewport: { width: 1280, height: 800 },
+  deviceScaleFactor: 2,
+});
+let status = 0;
+try {
+  const page = browser.pages()[0] || await browser.newPage();
+  const failedTiles = [], external = [], consoleErrors = [];
+  let tileResponses = 0;
+  page.on('response', (r) => {
+    if (!r.url().includes('/tiles/')) return;
+    tileResponses++;
+    if (r.status() >= 400) failedTiles.push(`${r.status()} ${r.url()}`);
+  });
+  // Leaflet aborts the tiles of a view it leaves (net::ERR_ABORTED): not a failure.
+  page.on('requestfailed', (r) => {
+    if (r.url().includes('/tiles/') && !/ERR_ABORTED/.test(r.failure()?.errorText || '')) failedTiles.push(`failed ${r.url()} ${r.failure()?.errorText}`);
+  });
+  page.on('request', (r) => { if (!r.url().startsWith(BASE) && !r.url().startsWith('data:')) external.push(r.url()); });
+  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+
+  await page.goto(`${BASE}/`, { waitUntil: 'load' });
+  await page.waitForFunction(() => window.__riskmap && window.__riskmap.ready, null, { timeout: 20000 });
+  // all tiles of the view loaded (Leaflet marks them), none left loading
+  await page.waitForFunction(() => {
+    const tiles = document.querySelectorAll('.leaflet-tile');
+    return tiles.length > 0 && [...tiles].every((t) => t.classList.contains('leaflet-tile-loaded') && t.complete);
+  }, null, { timeout: 30000 });
+  const info = await page.evaluate(() => ({
+    loaded: document.querySelectorAll('.leaflet-tile-loaded').length,
+    errors: window.__riskmap.tileErrors,
+    srcs: [...document.querySelectorAll('.leaflet-tile')].map((t) => t.src),
+    broken: [...document.querySelectorAll('img.leaflet-tile')].filter((t) => t.naturalWidth === 0).length,
+  }));
+  check(info.loaded > 0, `tiles loaded (${info.loaded})`);
+  check(info.errors === 0 && info.broken === 0 && failedTiles.length === 0, `no tile failed (${info.errors} errors, ${info.broken} broken, ${failedTiles.join(' ')})`);
+  check(info.srcs.every((s) => /@2x\.png$/.test(s)), `retina tiles ({r} → @2x) at deviceScaleFactor 2 (${info.srcs[0]})`);
+  check(await page.locator('#legend').isVisible(), 'legend shown');
+  check((await page.locator('#legend').innerText()).includes('#7F0000'), 'legend explains the #7F0000 cross-hatch');
+  check(await page.locator('.leaflet-control-layers-base input').count() === 2, 'layer switch with two styles');
+
+  // side panel of a district
+  await page.selectOption('#district', '500103');
+  await page.waitForFunction(() => window.__riskmap.panelLoaded === '500103', null, { timeout: 10000 });
+  const items = page.locator('#uncovered .uncovered-item');
+  const n = await items.count();
+  check(n >= 2, `panel lists the uncovered sources of 渝中区 (${n})`);
+  check((await items.first().innerText()).includes('本年度未安排演练'), 'panel shows the reasons');
+  await page.waitForFunction(() => [...document.querySelectorAll('.leaflet-tile')].every((t) => t.classList.contains('leaflet-tile-loaded')), null, { timeout: 30000 });
+
+  // popup from the panel
+  await items.first().click();
+  await page.locator('.leaflet-popup .source-popup').last().waitFor({ timeout: 10000 });
+  const popupText = await page.locator('.leaflet-popup .source-popup').last().innerText();
+  check(popupText.includes('解放碑加油站') && popupText.includes('应急预案') && popupText.includes('本年度演练'), 'popup from the panel with plan and drill status');
+  await page.waitForFunction(() => [...document.querySelectorAll('.leaflet-tile')].every((t) => t.classList.contains('leaflet-tile-loaded')), null, { timeout: 30000 });
+  await page.waitForTimeout(400); // the popup's fade-in
+  await page.screenshot({ path: path.join(OUT, 'viewer.png') });
+
+  // popup by clicking the map on a source
+  await page.evaluate(() => window.__riskmap.map.closePopup());
+  const pt = await page.evaluate(() => {
+    const m = window.__riskmap.map;
+    m.setView([29.550, 106.535], 15, { animate: false });
+    const p = m.latLngToContainerPoint([29.550, 106.535]);
+    const r = m.getContainer().getBoundingClientRect();
+    return { x: r.left + p.x + 3, y: r.top + p.y + 2 };
+  });
+  await page.mouse.click(pt.x, pt.y);
+  await page.locator('.leaflet-popup .source-popup[data-source-id="2"]').waitFor({ timeout: 10000 }).catch(() => {});
+  const clicked = await page.locator('.leaflet-popup .source-popup').last().getAttribute('data-source-id');
+  check(clicked === '2', `click on the map opens the nearest source's popup (${clicked})`);
+  await page.waitForFunction(() => [...document.querySelectorAll('.leaflet-tile')].every((t) => t.classList.contains('leaflet-tile-loaded')), null, { timeout: 30000 });
+  await page.waitForTimeout(400);
+  await page.screenshot({ path: path.join(OUT, 'viewer-click.png') });
+
+  // live map: a committed change makes the viewer reload its tiles by itself
+  const before = tileResponses;
+  psql('update riskmap.risk_source set risk_level = 1 where id = 2');
+  const t0 = Date.now();
+  while (tileResponses === before && Date.now() - t0 < 8000) await sleep(100);
+  check(tileResponses > before, `the viewer reloads its tiles after a change (${Date.now() - t0} ms)`);
+  await page.waitForFunction(() => [...document.querySelectorAll('.leaflet-tile')].every((t) => t.classList.contains('leaflet-tile-loaded')), null, { timeout: 30000 });
+
+  // the evacuation style
+  await page.locator('.leaflet-control-layers-base label', { hasText: 'Evacuation' }).click();
+  await page.waitForFunction(() => {
+    const t = [...document.querySelectorAll('.leaflet-tile')];
+    return t.length > 0 && t.every((x) => x.classList.contains('leaflet-tile-loaded')) && t.some((x) => x.src.includes('/evacuation/'));
+  }, null, { timeout: 30000 });
+  check((await page.locator('#legend').innerText()).includes('避难场所服务范围'), 'legend follows the layer switch');
+  check(failedTiles.length === 0 && (await page.evaluate(() => window.__riskmap.tileErrors)) === 0, 'still no failed tile');
+  check(external.length === 0, `nothing fetched from outside the server (${external.slice(0, 3).join(' ')})`);
+  check(consoleErrors.length === 0, `no console errors (${consoleErrors.slice(0, 3).join(' | ')})`);
+  console.log(`# screenshots: ${path.join(OUT, 'viewer.png')} ${path.join(OUT, 'viewer-click.png')}`);
+} catch (e) {
+  console.log(`not ok - browser test threw: ${e.stack || e}`);
+  status = 1;
+} finally {
+  await browser.close();
+  fs.rmSync(profile, { recursive: true, force: true });
+}
+if (status) process.exit(status);
+done();
