@@ -78,9 +78,4 @@ int			rm_render_is_empty(const rm_render *r);
  * not 1..RM_MAX_SCALE or out of memory. Not to be freed. */
 const unsigned char *rm_empty_png(int scale, size_t *len);
 
-/* A geodesic circle as a ring of n lon/lat vertices (xy interleaved, 2n
- * doubles) at r metres (WGS 84) from (lon, lat): exactly (geod_direct), or
- * within 0.05 % for small circles (the local ellipse). As the renderer draws them. */
-void		rm_geodesic_ring(double lon, double lat, double r, int n, double *xy);
-
 #endif

@@ -12,7 +12,6 @@
 
 #include <cairo.h>
 #include <geos_c.h>
-#include <geodesic.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -254,35 +253,6 @@ test_empty_tile(void **state)
 	free(s);
 }
 
-/* Circle vertices lie at the ground radius: within 0.05 % (small circles,
- * local ellipse) or exactly (geod_direct), at several latitudes. */
-static void
-test_ring_vertices(void **state)
-{
-	const double lats[] = {0, 29.56, 45, 60, 79.9, 85};
-	const double radii[] = {1, 150, 1500, 9999, 10000, 50000, 300000};
-	struct geod_geodesic g;
-	double		xy[2 * 64];
-	int			a,
-				b,
-				i;
-
-	geod_init(&g, 6378137.0, 1.0 / 298.257223563);
-	for (a = 0; a < 6; a++)
-		for (b = 0; b < 7; b++)
-		{
-			rm_geodesic_ring(106.55, lats[a], radii[b], 64, xy);
-			for (i = 0; i < 64; i++)
-			{
-				double		s12;
-
-				geod_inverse(&g, lats[a], 106.55, xy[2 * i + 1], xy[2 * i], &s12, NULL, NULL);
-				if (fabs(s12 - radii[b]) > radii[b] * 5e-4)
-					fail_msg("lat %g r %g vertex %d: %.6f m", lats[a], radii[b], i, s12);
-			}
-		}
-}
-
 /* A point's zone is a geodesic circle: its pixel radius matches the ground
  * radius (Mercator scale at that latitude) within 1 %. */
 static void
@@ -342,7 +312,7 @@ test_circle_radius(void **state)
 	free(s);
 }
 
-/* A line's zone: GEOS buffer in the geodesic azimuthal equidistant frame; its
+/* A line's zone: rm_metric's ground buffer (rm_ground_buffer); its
  * half-width across the middle of the line is the ground radius (1 %). */
 static void
 test_line_buffer_width(void **state)
@@ -677,7 +647,6 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tile_math),
 		cmocka_unit_test(test_empty_tile),
-		cmocka_unit_test(test_ring_vertices),
 		cmocka_unit_test(test_circle_radius),
 		cmocka_unit_test(test_line_buffer_width),
 		cmocka_unit_test(test_hatch_seamless),
