@@ -16,7 +16,10 @@
  *
  * Geometries come as (E)WKB in EPSG:4326. Every function returns 0 or -1
  * with rm_render_error(); nothing longjmps, and rm_render_free() releases
- * every cairo, pango, GEOS and PROJ handle whatever state the renderer is in.
+ * every cairo and pango handle whatever state the renderer is in. Ground
+ * geometry (zones) is rm_metric's: one rm_geo (GEOS context, PROJ
+ * projections) per process, made by the first rm_render_new() and kept, so
+ * the renderer, like rm_empty_png(), is for one thread at a time.
  *
  * Cairo is touched only when something lands on the tile: a tile with
  * nothing on it is the constant rm_empty_png() (made once with cairo).
