@@ -740,8 +740,6 @@ path_zone(rm_render *r, const GEOSGeometry *g, double radius, int depth)
 		if (!GEOSGeom_getXMin_r(r->geos, g, &x0) || !GEOSGeom_getXMax_r(r->geos, g, &x1) ||
 			!GEOSGeom_getYMin_r(r->geos, g, &y0) || !GEOSGeom_getYMax_r(r->geos, g, &y1))
 			return 0;
-		if (!isfinite(x0) || !isfinite(x1) || x1 - x0 > 20 || y1 - y0 > 20)
-			return set_err(r, "geometry too large or off the globe for a ground buffer");
 		/* skip the buffer when it cannot reach the tile */
 		lat = fabs(y0) > fabs(y1) ? y0 : y1;
 		if (!isfinite(lat) || fabs(lat) > 89)
@@ -763,7 +761,11 @@ path_zone(rm_render *r, const GEOSGeometry *g, double radius, int depth)
 			if (gx1 < -r->clip || gx0 > r->size + r->clip || gy1 < -r->clip || gy0 > r->size + r->clip)
 				return 0;
 		}
-		/* rm_metric's ground buffer (local transverse Mercator) */
+		/* rm_metric's ground buffer (local transverse Mercator: within
+		 * 0.5 % up to ~1000 km east-west; the 20 degree limit is the
+		 * renderer's sanity check) */
+		if (!isfinite(x0) || !isfinite(x1) || x1 - x0 > 20 || y1 - y0 > 20)
+			return set_err(r, "geometry too large or off the globe for a ground buffer");
 		buf = rm_ground_buffer(r->geo, g, radius, buffer_segments(rpx));
 		if (!buf)
 			return set_err(r, "ground buffer failed: %s", rm_geo_error(r->geo));

@@ -366,6 +366,85 @@ test_line_buffer_width(void **state)
 	free(s);
 }
 
+/* A polygon's zone (rm_ground_buffer, the polygon made valid first): a
+ * square grown by the radius on each side (1 %); a bow-tie draws without
+ * error; a geometry more than 20 degrees across is an error for the tile. */
+static void
+test_polygon_zone(void **state)
+{
+	rm_style   *s = style("{\"layers\": [{\"type\": \"impact_zones\", \"width\": 0,"
+						  " \"fill_by_level\": [\"#FF0000\", \"#FF0000\", \"#FF0000\", \"#FF0000\"]}]}");
+	double		lon0,
+				lat0,
+				lon1,
+				lat1,
+				px,
+				py,
+				r = 80;
+	int			x,
+				y,
+				i,
+				left = -1,
+				right = -1;
+	char		wkt[512];
+	size_t		len;
+	unsigned char *g;
+	rm_feature	f = {.radius_m = r, .level = 1};
+	img			im;
+	double		e2 = 0.00669437999014,
+				phi,
+				nrad,
+				rpx;
+
+	lonlat_tile(16, 106.55, 29.56, &x, &y, &px, &py);
+	global_lonlat(16, x * 256.0 + 98, y * 256.0 + 158, &lon0, &lat0);
+	global_lonlat(16, x * 256.0 + 158, y * 256.0 + 98, &lon1, &lat1);
+	snprintf(wkt, sizeof wkt, "POLYGON((%.12f %.12f, %.12f %.12f, %.12f %.12f, %.12f %.12f, %.12f %.12f))",
+			 lon0, lat0, lon1, lat0, lon1, lat1, lon0, lat1, lon0, lat0);
+	g = wkb(wkt, &len);
+	f.wkb = g;
+	f.wkb_len = len;
+	im = render1(s, 16, x, y, 1, &f, 1);
+	for (i = 0; i < 256; i++)
+		if (alpha(&im, i, 128) > 127)
+		{
+			if (left < 0)
+				left = i;
+			right = i;
+		}
+	phi = (lat0 + lat1) / 2 * M_PI / 180;
+	nrad = 6378137.0 / sqrt(1 - e2 * sin(phi) * sin(phi));
+	rpx = r * 256.0 * 65536 / (2 * M_PI * nrad * cos(phi));
+	assert_true(left > 0 && right < 255);
+	assert_float_equal((right - left + 1 - 60) / 2.0, rpx, rpx * 0.01 + 1);
+	free(im.px);
+	free(g);
+	/* a bow-tie: made valid, drawn */
+	snprintf(wkt, sizeof wkt, "POLYGON((%.12f %.12f, %.12f %.12f, %.12f %.12f, %.12f %.12f, %.12f %.12f))",
+			 lon0, lat0, lon1, lat1, lon1, lat0, lon0, lat1, lon0, lat0);
+	g = wkb(wkt, &len);
+	f.wkb = g;
+	f.wkb_len = len;
+	im = render1(s, 16, x, y, 1, &f, 1);
+	assert_true(alpha(&im, 128, 128) > 127);
+	free(im.px);
+	free(g);
+	/* too large for a ground buffer */
+	g = wkb("LINESTRING(90 29.56, 106.55 29.56, 120 29.56)", &len);
+	f.wkb = g;
+	f.wkb_len = len;
+	{
+		rm_render  *rr = rm_render_new(s, 16, x, y, 1);
+
+		assert_int_equal(rm_render_begin(rr, &s->layers[0]), 0);
+		assert_int_equal(rm_render_feature(rr, &s->layers[0], &f), -1);
+		assert_non_null(strstr(rm_render_error(rr), "too large"));
+		rm_render_free(rr);
+	}
+	free(g);
+	free(s);
+}
+
 /* The hatch follows the global pixel grid: neighbouring tiles continue it. */
 static void
 test_hatch_seamless(void **state)
@@ -649,6 +728,7 @@ main(void)
 		cmocka_unit_test(test_empty_tile),
 		cmocka_unit_test(test_circle_radius),
 		cmocka_unit_test(test_line_buffer_width),
+		cmocka_unit_test(test_polygon_zone),
 		cmocka_unit_test(test_hatch_seamless),
 		cmocka_unit_test(test_labels_across_edges),
 		cmocka_unit_test(test_label_collision),
