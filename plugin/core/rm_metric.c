@@ -1020,14 +1020,22 @@ rm_geodesic_ring(rm_geo *geo, double lon, double lat, double r, int n, double *x
 		rm_geo_set_error(geo, "a ring needs at least 3 vertices (got %d)", n);
 		return 0;
 	}
-	for (int i = 0; i < n; i++)
+	/* the circle is symmetric about the centre's meridian (azimuths a and
+	 * 360 - a): compute the eastern half, mirror it for the western one */
+	for (int i = 0; 2 * i <= n; i++)
 	{
 		double		az = 360.0 * i / n;
+		int			j = n - i;
 
 		if (local)
 			local_direct(lon, lat, az, r, &xy[2 * i], &xy[2 * i + 1]);
 		else
 			rm_geodesic_direct(geo, lon, lat, az, r, &xy[2 * i], &xy[2 * i + 1]);
+		if (j > i && j < n)
+		{
+			xy[2 * j] = 2 * lon - xy[2 * i];
+			xy[2 * j + 1] = xy[2 * i + 1];
+		}
 	}
 	return 1;
 }

@@ -30,11 +30,10 @@
 #define RM_SIMPLIFY_PX 0.4
 #define RM_MAX_DEPTH 16
 #define RM_MAX_POINTS (64 * 1024 * 1024)
-/* Circles: vertices on the true radius; chords sag by at most this (px) and
- * by at most 0.12 % of the radius (64 vertices), within the contract's 0.5 %. */
-#define RM_SAGITTA_PX 0.2
-#define RM_MIN_CIRCLE_SEG 64
-#define RM_MAX_CIRCLE_SEG 4096
+/* Zones' arcs: no point farther than this (px) nor than 0.12 % of the radius
+ * from the true circle (see zone_segments), within the contract's 0.5 %. */
+#define RM_ARC_ERROR_PX 0.2
+#define RM_ARC_ERROR_REL 0.0012
 
 struct rm_render
 {
@@ -620,34 +619,20 @@ read_wkb(rm_render *r, const rm_feature *f)
 /* ------------------------------------------------------------------------ */
 /* Ground buffers. */
 
-static int
-circle_segments(double rpx)
-{
-	double		n;
-
-	if (!(rpx > RM_SAGITTA_PX))
-		return RM_MIN_CIRCLE_SEG;
-	n = M_PI / acos(1.0 - RM_SAGITTA_PX / rpx);
-	if (!(n < RM_MAX_CIRCLE_SEG))
-		return RM_MAX_CIRCLE_SEG;
-	if (n < RM_MIN_CIRCLE_SEG)
-		return RM_MIN_CIRCLE_SEG;
-	return ((int) ceil(n) + 3) & ~3;
-}
-
 /*
- * Vertices per full circle of a line's or polygon's zone. rm_ground_buffer
- * balances its arcs (vertices k - 1 outside the radius, chord midpoints as
- * far inside), so its chords may sag twice as much as a point circle's for
- * the same largest deviation from the radius: 0.2 px and 0.12 %.
+ * Vertices per full circle of a zone of rpx pixels' radius. Zones' arcs are
+ * balanced about the radius as rm_metric draws them (vertices k - 1 outside,
+ * k = rm_circle_scale(n), chord midpoints as far inside), so chords may sag
+ * twice the largest deviation allowed: RM_ARC_ERROR_PX and RM_ARC_ERROR_REL
+ * (at least 48 vertices, at most 4096).
  */
 static int
-buffer_segments(double rpx)
+zone_segments(double rpx)
 {
-	double		rel = 2 * RM_SAGITTA_PX / rpx;
+	double		rel = 2 * RM_ARC_ERROR_PX / rpx;
 
-	if (!(rel < 2 * 0.0012))
-		rel = 2 * 0.0012;
+	if (!(rel < 2 * RM_ARC_ERROR_REL))
+		rel = 2 * RM_ARC_ERROR_REL;
 	return rm_circle_segments(rel);
 }
 
@@ -684,10 +669,11 @@ path_circle(rm_render *r, double lon, double lat, double radius, int orient)
 		return 0;
 	if (rpx < RM_SIMPLIFY_PX)
 		return 0;
-	n = circle_segments(rpx);
+	n = zone_segments(rpx);
 	if (grow(r, &r->buf, &r->bufcap, 2 * (size_t) n))
 		return -1;
-	if (!rm_geodesic_ring(r->geo, lon, lat, radius, n, r->buf) || !to_px(r, r->buf, n))
+	if (!rm_geodesic_ring(r->geo, lon, lat, radius * rm_circle_scale(n), n, r->buf) ||
+		!to_px(r, r->buf, n))
 		return 0;
 	return emit_ring(r, r->buf, n, orient);
 }
@@ -766,7 +752,7 @@ path_zone(rm_render *r, const GEOSGeometry *g, double radius, int depth)
 		 * renderer's sanity check) */
 		if (!isfinite(x0) || !isfinite(x1) || x1 - x0 > 20 || y1 - y0 > 20)
 			return set_err(r, "geometry too large or off the globe for a ground buffer");
-		buf = rm_ground_buffer(r->geo, g, radius, buffer_segments(rpx));
+		buf = rm_ground_buffer(r->geo, g, radius, zone_segments(rpx));
 		if (!buf)
 			return set_err(r, "ground buffer failed: %s", rm_geo_error(r->geo));
 		rc = path_polygons(r, buf, 1, 0);

@@ -198,8 +198,11 @@ test_ring_vertices(void **state)
 	for (size_t a = 0; a < sizeof lats / sizeof *lats; a++)
 		for (size_t b = 0; b < sizeof radii / sizeof *radii; b++)
 		{
-			assert_int_equal(rm_geodesic_ring(geo, 106.55, lats[a], radii[b], 64, xy), 1);
-			for (int i = 0; i < 64; i++)
+			/* 63: an odd count, the mirrored halves meet differently */
+			int			n = (a + b) % 2 ? 63 : 64;
+
+			assert_int_equal(rm_geodesic_ring(geo, 106.55, lats[a], radii[b], n, xy), 1);
+			for (int i = 0; i < n; i++)
 			{
 				double		s12,
 							azi1;
@@ -207,10 +210,10 @@ test_ring_vertices(void **state)
 				geod_inverse(&G, lats[a], 106.55, xy[2 * i + 1], xy[2 * i], &s12, &azi1, NULL);
 				if (fabs(s12 - radii[b]) > radii[b] * 2e-5)
 					fail_msg("lat %g r %g vertex %d: %.6f m", lats[a], radii[b], i, s12);
-				/* clockwise from north: vertex 16 of 64 is (about: the local
-				 * formula bends the azimuth by s tan(lat) / 2R) due east */
-				if (i == 16 && fabs(azi1 - 90) > 2)
-					fail_msg("lat %g r %g: vertex 16 at azimuth %g", lats[a], radii[b], azi1);
+				/* vertex i at azimuth 360 i / n, clockwise from north (about:
+				 * the local formula bends it by s tan(lat) / 2R) */
+				if (fabs(remainder(azi1 - 360.0 * i / n, 360.0)) > 2)
+					fail_msg("lat %g r %g: vertex %d of %d at azimuth %g", lats[a], radii[b], i, n, azi1);
 			}
 		}
 	assert_int_equal(rm_geodesic_ring(geo, 106.55, 29.56, 0, 64, xy), 0);
