@@ -30,10 +30,9 @@
 #define RM_SIMPLIFY_PX 0.4
 #define RM_MAX_DEPTH 16
 #define RM_MAX_POINTS (64 * 1024 * 1024)
-/* Zones' arcs: no point farther than this (px) nor than 0.12 % of the radius
- * from the true circle (see zone_segments), within the contract's 0.5 %. */
+/* Zones' arcs: no point farther than this (px) from the true circle, nor
+ * than 0.24 % of the radius (see zone_segments): the contract allows 0.5 %. */
 #define RM_ARC_ERROR_PX 0.2
-#define RM_ARC_ERROR_REL 0.0012
 
 struct rm_render
 {
@@ -623,17 +622,16 @@ read_wkb(rm_render *r, const rm_feature *f)
  * Vertices per full circle of a zone of rpx pixels' radius. Zones' arcs are
  * balanced about the radius as rm_metric draws them (vertices k - 1 outside,
  * k = rm_circle_scale(n), chord midpoints as far inside), so chords may sag
- * twice the largest deviation allowed: RM_ARC_ERROR_PX and RM_ARC_ERROR_REL
- * (at least 48 vertices, at most 4096).
+ * twice the largest deviation allowed, RM_ARC_ERROR_PX; and never fewer
+ * vertices than rm_metric's RM_CIRCLE_SEGMENTS (+-0.24 % of the radius, the
+ * zones undrilled_areas returns), at most 4096.
  */
 static int
 zone_segments(double rpx)
 {
-	double		rel = 2 * RM_ARC_ERROR_PX / rpx;
+	int			n = rm_circle_segments(2 * RM_ARC_ERROR_PX / rpx);
 
-	if (!(rel < 2 * RM_ARC_ERROR_REL))
-		rel = 2 * RM_ARC_ERROR_REL;
-	return rm_circle_segments(rel);
+	return n < RM_CIRCLE_SEGMENTS ? RM_CIRCLE_SEGMENTS : n;
 }
 
 /* Pixels per ground metre at latitude lat (Web Mercator is conformal). */
