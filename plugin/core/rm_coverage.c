@@ -1041,7 +1041,7 @@ push_gap(cov_state *st, rm_cov_gap *g, GEOSGeometry *gap)
 /* Up to this many circles, a part is differenced with them one after the
  * other; beyond, with the clustered union of the circles clipped to its
  * envelope (see subtract_cover). */
-#define RM_SEQ_DIFF_MAX 64
+#define RM_SEQ_DIFF_MAX 1024
 
 static int
 subtract_cover(cov_state *st, dist_work *w)
