@@ -154,6 +154,10 @@ rm_circle_segments(double rel_tol)
 		return 8;
 	/* chord midpoint at r cos(pi/n): need 1 - cos(pi/n) <= rel_tol */
 	step = acos(1.0 - rel_tol);
+	/* A tiny rel_tol makes step 0 and pi/step infinite: clamp before the
+	 * conversion to int, which would be undefined (found by fuzz_tile). */
+	if (!(M_PI / step < 4096))
+		return 4096;
 	n = (int) ceil(M_PI / step);
 	n = (n + 3) / 4 * 4;
 	if (n < 8)

@@ -111,6 +111,10 @@ test_segments(void **state)
 	assert_true(1 - cos(M_PI / rm_circle_segments(0.0012)) <= 0.0012);
 	assert_int_equal(rm_circle_segments(0.005) % 4, 0);
 	assert_int_equal(rm_circle_segments(-1), 8);
+	/* a tolerance too small for acos: clamped, not an infinite int (fuzz_tile) */
+	assert_int_equal(rm_circle_segments(1e-300), 4096);
+	assert_int_equal(rm_circle_segments(4.9e-324), 4096);
+	assert_int_equal(rm_circle_segments(1e-17), 4096);
 	/* balanced polygon: vertices k - 1 out, chord midpoints as far in */
 	{
 		double		k = rm_circle_scale(RM_CIRCLE_SEGMENTS);
