@@ -392,7 +392,8 @@ rm_evacuate(const rm_graph *graph, int road_mode,
 				rc = w.rc;
 				goto done;
 			}
-			qsort(cellpairs.v + first, (size_t) (cellpairs.n - first), sizeof(trip), cmp_trip_shelter);
+			if (cellpairs.n - first > 1)	/* cellpairs.v is NULL while empty: qsort(NULL, 0) is UB */
+				qsort(cellpairs.v + first, (size_t) (cellpairs.n - first), sizeof(trip), cmp_trip_shelter);
 		}
 	}
 
