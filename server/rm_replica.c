@@ -85,8 +85,20 @@ double rm_replica_wait(struct rm_replica *r, PGconn *primary)
 {
     double t0 = now_ms();
     unsigned long long target, replayed;
-    if (!query_lsn(primary, "SELECT pg_current_wal_lsn()", &target))
+    /* The insert position, not pg_current_wal_lsn() (the write position):
+     * with synchronous_commit = off a commit record may not be written out
+     * yet when its notification arrives. */
+    if (!query_lsn(primary, "SELECT pg_current_wal_insert_lsn()", &target))
         return -1;
+    /* Right after a page header (24 bytes, 40 at a segment's start) the insert
+     * position lies past bytes that are no record: the standby's replay
+     * position (the end of its last record) stops at the page start until the
+     * next record is written, which on an idle primary can take many seconds.
+     * No record starts between the page start and there, so the page start
+     * suffices. (XLOG_BLCKSZ 8192, PostgreSQL's default and Debian's build.) */
+    unsigned off = (unsigned)(target % 8192);
+    if (off == 24 || off == 40)
+        target -= off;
     for (;;) {
         if (!standby_conn(r))
             return -1;

@@ -15,7 +15,7 @@ struct rm_replica;
 struct rm_replica *rm_replica_new(const char *conninfo, int timeout_ms, int verbose);
 void rm_replica_free(struct rm_replica *r);
 
-/* Asks `primary` for pg_current_wal_lsn() (at or after the commit of every
+/* Asks `primary` for pg_current_wal_insert_lsn() (at or after the commit of every
  * notification already received from it) and waits until the standby's
  * pg_last_wal_replay_lsn() has reached it. Returns the milliseconds waited, or
  * -1 when the primary could not be asked, the standby could not be reached or
