@@ -550,6 +550,115 @@ static enum MHD_Result handle_source(struct MHD_Connection *c)
     return send_json(c, MHD_HTTP_OK, f, "no-store");
 }
 
+/* The supervision view: riskmap.compliance(year, as_of) for every district
+ * and department, with the open and overdue improvement actions of each
+ * organisation (riskmap.open_actions(as_of), counted by the organiser of the
+ * action's drill) and, for districts, the polygon simplified for the web.
+ * Computed per request (a few ms): compliance also depends on drill_material
+ * and improvement_action, which send no NOTIFY, so a cached answer could not
+ * be kept exact. */
+static const char *SQL_COMPLIANCE =
+    "WITH p AS (SELECT coalesce($2::date, current_date) AS as_of), "
+    "y AS (SELECT coalesce($1::integer, extract(year FROM p.as_of)::integer) AS year, p.as_of FROM p), "
+    "a AS (SELECT CASE WHEN d.organizer_district IS NOT NULL THEN 'district' ELSE 'department' END AS kind, "
+    "             o.org_code AS code, count(*) AS n, count(*) FILTER (WHERE o.days_overdue > 0) AS late "
+    "      FROM y CROSS JOIN LATERAL riskmap.open_actions(y.as_of) o JOIN riskmap.drill d ON d.id = o.drill_id "
+    "      GROUP BY 1, 2) "
+    "SELECT c.org_kind, c.org_code AS code, c.org_name AS name, c.comprehensive, c.special, "
+    "       c.required_comprehensive, c.required_special, c.quota_met, c.materials_overdue, c.overall_plan_filed, "
+    "       coalesce(a.n, 0) AS open_actions, coalesce(a.late, 0) AS overdue_actions, "
+    "       CASE WHEN c.org_kind = 'district' AND dg.geom IS NOT NULL "
+    "            THEN ST_AsGeoJSON(ST_SimplifyPreserveTopology(dg.geom, $3::float8), 5)::json END AS geometry, "
+    "       y.year, y.as_of::text AS as_of "
+    "FROM y CROSS JOIN LATERAL riskmap.compliance(y.year, y.as_of) WITH ORDINALITY "
+    "       AS c(org_kind, org_code, org_name, comprehensive, special, required_comprehensive, required_special, "
+    "            quota_met, materials_overdue, overall_plan_filed, n) "
+    "LEFT JOIN a ON a.kind = c.org_kind AND a.code = c.org_code "
+    "LEFT JOIN riskmap.district dg ON c.org_kind = 'district' AND dg.code = c.org_code "
+    "ORDER BY c.n";
+
+/* Degrees: about 100 m in Chongqing, a pixel at zoom 11; the viewer's
+ * district shapes need no more. */
+#define COMPLIANCE_SIMPLIFY_DEG "0.001"
+
+static enum MHD_Result handle_compliance(struct MHD_Connection *c)
+{
+    const char *syear = arg(c, "year"), *as_of = arg(c, "as_of");
+    int year;
+    if (syear && !*syear)
+        syear = NULL;
+    if (syear && !rm_parse_year(syear, &year))
+        return send_error(c, MHD_HTTP_BAD_REQUEST, "year must be a year YYYY in 1949..2200");
+    if (as_of && !*as_of)
+        as_of = NULL;
+    if (as_of && !rm_parse_date(as_of))
+        return send_error(c, MHD_HTTP_BAD_REQUEST, "as_of must be a date YYYY-MM-DD");
+    const char *params[3] = {syear, as_of, COMPLIANCE_SIMPLIFY_DEG};
+    struct rm_qresult q;
+    rm_query(pool, SQL_COMPLIANCE, 3, params, 0, &q);
+    if (q.status != RM_Q_OK)
+        return send_query_error(c, &q);
+    json_object *fc = json_object_new_object(), *features = json_object_new_array(),
+                *departments = json_object_new_array(), *summary = json_object_new_object();
+    int n_d = 0, met_d = 0, n_p = 0, met_p = 0;
+    int c_kind = PQfnumber(q.res, "org_kind"), c_code = PQfnumber(q.res, "code"), c_geom = PQfnumber(q.res, "geometry"),
+        c_year = PQfnumber(q.res, "year"), c_asof = PQfnumber(q.res, "as_of"), c_met = PQfnumber(q.res, "quota_met");
+    for (int row = 0; row < PQntuples(q.res); row++) {
+        json_object *props = json_object_new_object();
+        for (int col = 0; col < PQnfields(q.res); col++)
+            if (col != c_kind && col != c_geom && col != c_year && col != c_asof)
+                json_object_object_add(props, PQfname(q.res, col), value_json(q.res, row, col));
+        bool met = !PQgetisnull(q.res, row, c_met) && PQgetvalue(q.res, row, c_met)[0] == 't';
+        if (!strcmp(PQgetvalue(q.res, row, c_kind), "district")) {
+            json_object *f = json_object_new_object();
+            json_object_object_add(f, "type", json_object_new_string("Feature"));
+            json_object_object_add(f, "id", value_json(q.res, row, c_code));
+            json_object_object_add(f, "geometry", value_json(q.res, row, c_geom));
+            json_object_object_add(f, "properties", props);
+            json_object_array_add(features, f);
+            n_d++;
+            met_d += met;
+        } else {
+            json_object_array_add(departments, props);
+            n_p++;
+            met_p += met;
+        }
+    }
+    /* year and as_of as the database resolved them (its current_date) */
+    json_object *year_j = NULL, *asof_j = NULL;
+    if (PQntuples(q.res) > 0) {
+        year_j = value_json(q.res, 0, c_year);
+        asof_j = value_json(q.res, 0, c_asof);
+    }
+    rm_qresult_clear(&q);
+    if (!year_j && !asof_j) { /* no district and no department: still say which year */
+        rm_query(pool, "SELECT coalesce($1::integer, extract(year FROM coalesce($2::date, current_date))::integer), "
+                       "coalesce($2::date, current_date)::text",
+                 2, params, 0, &q);
+        if (q.status != RM_Q_OK) {
+            json_object_put(fc);
+            json_object_put(features);
+            json_object_put(departments);
+            json_object_put(summary);
+            return send_query_error(c, &q);
+        }
+        year_j = json_object_new_int64(strtoll(PQgetvalue(q.res, 0, 0), NULL, 10));
+        asof_j = json_object_new_string(PQgetvalue(q.res, 0, 1));
+        rm_qresult_clear(&q);
+    }
+    json_object_object_add(fc, "type", json_object_new_string("FeatureCollection"));
+    json_object_object_add(fc, "year", year_j);
+    json_object_object_add(fc, "as_of", asof_j);
+    json_object_object_add(summary, "districts", json_object_new_int(n_d));
+    json_object_object_add(summary, "districts_quota_met", json_object_new_int(met_d));
+    json_object_object_add(summary, "departments", json_object_new_int(n_p));
+    json_object_object_add(summary, "departments_quota_met", json_object_new_int(met_p));
+    json_object_object_add(fc, "summary", summary);
+    json_object_object_add(fc, "features", features);
+    json_object_object_add(fc, "departments", departments);
+    return send_json(c, MHD_HTTP_OK, fc, "no-store");
+}
+
 /* The styles the renderer draws with (riskmap.tile_style, when the renderer
  * has one), for the viewer's legend. Only the served styles. */
 static enum MHD_Result handle_styles(struct MHD_Connection *c)
@@ -690,6 +799,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         return handle_source(c);
     case RM_ROUTE_STYLES:
         return handle_styles(c);
+    case RM_ROUTE_COMPLIANCE:
+        return handle_compliance(c);
     case RM_ROUTE_STATIC:
         return handle_static(c, &rt);
     case RM_ROUTE_BAD_REQUEST:

@@ -171,6 +171,8 @@ void rm_route_parse(const char *path, size_t len, struct rm_route *r)
         return set(r, RM_ROUTE_SOURCE, NULL);
     if (equals(path, len, "/api/styles"))
         return set(r, RM_ROUTE_STYLES, NULL);
+    if (equals(path, len, "/api/compliance"))
+        return set(r, RM_ROUTE_COMPLIANCE, NULL);
     if (starts_with(path, len, "/tiles/", &plen))
         return parse_tile(path + plen, len - plen, r);
     if (starts_with(path, len, "/leaflet/", &plen)) {
@@ -213,6 +215,22 @@ bool rm_parse_date(const char *s)
     int month = (s[5] - '0') * 10 + (s[6] - '0');
     int day = (s[8] - '0') * 10 + (s[9] - '0');
     return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}
+
+bool rm_parse_year(const char *s, int *out)
+{
+    if (!s || strlen(s) != 4)
+        return false;
+    int v = 0;
+    for (int i = 0; i < 4; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    if (v < RM_YEAR_MIN || v > RM_YEAR_MAX)
+        return false;
+    *out = v;
+    return true;
 }
 
 bool rm_valid_code(const char *s)

@@ -22,6 +22,7 @@ enum rm_route_kind {
     RM_ROUTE_DISTRICTS,     /* /api/districts */
     RM_ROUTE_SOURCE,        /* /api/source */
     RM_ROUTE_STYLES,        /* /api/styles */
+    RM_ROUTE_COMPLIANCE,    /* /api/compliance */
     RM_ROUTE_STATIC,        /* a file of the viewer, or of Leaflet's dist folder */
 };
 
@@ -47,6 +48,12 @@ bool rm_parse_double(const char *s, double lo, double hi, double *out);
 
 /* A date YYYY-MM-DD with a plausible month/day (the database checks the rest). */
 bool rm_parse_date(const char *s);
+
+/* A year: exactly four decimal digits in RM_YEAR_MIN..RM_YEAR_MAX (the range
+ * riskmap.drill.year allows). */
+#define RM_YEAR_MIN 1949
+#define RM_YEAR_MAX 2200
+bool rm_parse_year(const char *s, int *out);
 
 /* A district code as the district table allows it: [0-9A-Za-z_-]{1,32}. */
 bool rm_valid_code(const char *s);

@@ -156,6 +156,7 @@
     unserved: function (l) { legendBox.appendChild(row(swatch(l.fill, l.color), '未能安置的人口')); }
   };
   var currentStyle = 'risk';
+  var complianceOn = false, complianceData = null;
   function renderLegend(style) {
     currentStyle = style;
     if (!legendBox) return;
@@ -165,6 +166,12 @@
     (spec.layers || []).forEach(function (l) {
       if (LEGEND[l.type]) { try { LEGEND[l.type](l); } catch (e) { /* a style the legend does not know */ } }
     });
+    if (complianceOn) {
+      legendBox.appendChild(el('h3', { text: '演练达标 · Compliance' + (complianceData ? ' ' + complianceData.year : '') }));
+      legendBox.appendChild(row(el('i', { class: 'compliance-met' }), '区县年度演练达标'));
+      legendBox.appendChild(row(el('i', { class: 'compliance-unmet' }), '区县未达标（综合 / 专项演练不足）'));
+      legendBox.appendChild(row(el('i', { class: 'compliance-nofiled' }), '虚线：总体预案未备案'));
+    }
   }
   legend.onAdd = function () {
     legendBox = el('div', { class: 'legend', id: 'legend' });
@@ -299,19 +306,110 @@
     return box;
   }
   var popupSeq = 0;
-  function showSource(latlng, expectId) {
+  // onNone (a click in a district of the compliance overlay): called when no
+  // source is that near. Then the nearest source is asked for without max_m
+  // and its distance checked here, so an empty spot costs no 404.
+  function showSource(latlng, expectId, onNone) {
     var seq = ++popupSeq;
     // Search radius: 24 screen pixels, in metres at this zoom and latitude.
     var mpp = 40075016.686 * Math.cos(latlng.lat * Math.PI / 180) / Math.pow(2, map.getZoom() + 8);
+    var radius = Math.max(50, Math.round(24 * mpp));
     var url = 'api/source?lon=' + latlng.lng.toFixed(7) + '&lat=' + latlng.lat.toFixed(7) +
-      (expectId ? '' : '&max_m=' + Math.max(50, Math.round(24 * mpp)));
+      (expectId || onNone ? '' : '&max_m=' + radius);
     getJSON(url).then(function (f) {
       if (seq !== popupSeq) return;  // a later click won
+      if (onNone && !expectId && !(f.properties.distance_m <= radius)) return onNone();
       var at = geomLatLng(f.geometry) || latlng;
       L.popup({ maxWidth: 360 }).setLatLng(at).setContent(sourcePopup(f, !expectId)).openOn(map);
-    }).catch(function () { /* nothing near the click */ });
+    }).catch(function () { if (onNone && seq === popupSeq) onNone(); /* else nothing near the click */ });
   }
   map.on('click', function (e) { showSource(e.latlng); });
+
+
+  // ---- supervision: drill compliance of districts and departments
+  // (GET api/compliance: riskmap.compliance with open improvement actions).
+  // A vector overlay over whichever tiles are shown: districts green when
+  // their yearly drill quota is met, red when not, dashed when the overall
+  // plan is not filed; a click opens the district's figures (a risk source
+  // within 24 px of the click still wins).
+  var complianceYear = new URLSearchParams(location.search).get('year');
+  var MET = { color: '#1a7f37', weight: 1.5, opacity: 0.9, fillColor: '#2ca25f', fillOpacity: 0.2 };
+  var UNMET = { color: '#d7191c', weight: 2.5, opacity: 0.95, fillColor: '#d7191c', fillOpacity: 0.22 };
+  function complianceStyle(f) {
+    var s = L.extend({}, f.properties.quota_met ? MET : UNMET);
+    if (f.properties.overall_plan_filed === false) s.dashArray = '7 5';
+    return s;
+  }
+  function statusChip(met) {
+    return el('span', { class: 'status ' + (met ? 'met' : 'unmet'), text: met ? '达标' : '未达标' });
+  }
+  function vs(n, req) { return n + ' / 应 ≥ ' + req; }
+  function compliancePopup(p) {
+    var yes = function (ok) { return ok ? 'ok' : 'bad'; };
+    return el('div', { class: 'compliance-popup', 'data-code': p.code },
+      el('h3', null, statusChip(p.quota_met), p.name + ' (' + p.code + ')'),
+      el('div', { class: 'muted', text: (complianceData ? complianceData.year + ' 年度演练，截至 ' + complianceData.as_of : '') }),
+      el('table', null,
+        el('tr', null, el('th', { text: '综合演练' }), el('td', { class: yes(p.comprehensive >= p.required_comprehensive), text: vs(p.comprehensive, p.required_comprehensive) })),
+        el('tr', null, el('th', { text: '专项演练' }), el('td', { class: yes(p.special >= p.required_special), text: vs(p.special, p.required_special) })),
+        el('tr', null, el('th', { text: '演练材料逾期' }), el('td', { class: yes(!p.materials_overdue), text: p.materials_overdue + ' 次重点演练' })),
+        el('tr', null, el('th', { text: '整改措施' }), el('td', { class: yes(!p.overdue_actions), text: '未完成 ' + p.open_actions + '，其中逾期 ' + p.overdue_actions })),
+        el('tr', null, el('th', { text: '总体预案' }), el('td', { class: yes(p.overall_plan_filed), text: p.overall_plan_filed ? '已备案' : '未备案' }))));
+  }
+  var complianceLayer = L.geoJSON(null, {
+    style: complianceStyle,
+    bubblingMouseEvents: false,  // the map's own click (nearest source) is called from here
+    onEachFeature: function (f, layer) {
+      layer.on('click', function (e) {
+        showSource(e.latlng, null, function () {
+          L.popup({ maxWidth: 360 }).setLatLng(e.latlng).setContent(compliancePopup(f.properties)).openOn(map);
+        });
+      });
+    }
+  });
+  var compPanel = document.getElementById('compliance-panel');
+  function renderDepartments(data) {
+    var ul = document.getElementById('departments');
+    ul.textContent = '';
+    data.departments.forEach(function (d) {
+      ul.appendChild(el('li', { class: 'dept-item', 'data-code': d.code },
+        el('div', null, statusChip(d.quota_met), el('span', { class: 'name', text: d.name })),
+        el('div', { class: 'counts', text: '综合 ' + d.comprehensive + '/' + d.required_comprehensive + ' · 专项 ' +
+          d.special + '/' + d.required_special + ' · 材料逾期 ' + d.materials_overdue + ' · 整改 ' + d.open_actions +
+          '（逾期 ' + d.overdue_actions + '）' })));
+    });
+    if (!data.departments.length) ul.appendChild(el('li', { class: 'muted', text: '无部门' }));
+    var s = data.summary;
+    document.getElementById('compliance-title').textContent = '演练达标情况 · ' + data.year + ' 年';
+    document.getElementById('compliance-summary').textContent = '区县达标 ' + s.districts_quota_met + ' / ' + s.districts +
+      '，部门达标 ' + s.departments_quota_met + ' / ' + s.departments + '（截至 ' + data.as_of + '）';
+  }
+  var complianceSeq = 0;
+  function loadCompliance() {
+    var seq = ++complianceSeq;
+    return getJSON('api/compliance' + (complianceYear ? '?year=' + encodeURIComponent(complianceYear) : '')).then(function (data) {
+      if (seq !== complianceSeq) return;
+      complianceData = data;
+      complianceLayer.clearLayers();
+      complianceLayer.addData(data.features.filter(function (f) { return f.geometry; }));
+      renderDepartments(data);
+      renderLegend(currentStyle);
+      state.complianceLoaded = (state.complianceLoaded || 0) + 1;
+    }).catch(function (e) { document.getElementById('compliance-summary').textContent = '加载失败：' + e.message; });
+  }
+  map.on('overlayadd', function (e) {
+    if (e.layer !== complianceLayer) return;
+    complianceOn = true;
+    compPanel.hidden = false;
+    renderLegend(currentStyle);
+    loadCompliance();
+  });
+  map.on('overlayremove', function (e) {
+    if (e.layer !== complianceLayer) return;
+    complianceOn = false;
+    compPanel.hidden = true;
+    renderLegend(currentStyle);
+  });
 
   // ---- start: TileJSON for zooms and bounds, the district list
   Promise.all([
@@ -323,7 +421,8 @@
     if (b) map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { animate: false });
     var risk = tileLayer('risk', res[0]), evac = tileLayer('evacuation', res[1] || res[0]);
     risk.addTo(map);
-    L.control.layers({ '风险 · Risk': risk, '疏散 · Evacuation': evac }, null, { collapsed: false, position: 'topright' }).addTo(map);
+    L.control.layers({ '风险 · Risk': risk, '疏散 · Evacuation': evac }, { '演练达标 · Compliance': complianceLayer },
+      { collapsed: false, position: 'topright' }).addTo(map);
     legend.addTo(map);
     L.control.scale({ imperial: false }).addTo(map);
     var active = risk;
@@ -341,6 +440,7 @@
           // already dropped exactly the changed tiles).
           [risk, evac].forEach(function (l) { l.setUrl(l.options.template + '?v=' + g, l !== active); });
           if (shownDistrict) loadUncovered(shownDistrict, true);
+          if (complianceOn) loadCompliance();
         }
         generation = g;
       }).catch(function () { /* database away: keep what is shown */ });
@@ -351,6 +451,7 @@
     districts.forEach(function (d) {
       picker.appendChild(el('option', { value: d.id, text: d.properties.name + ' (' + d.id + ')' }));
     });
+    if (new URLSearchParams(location.search).get('overlay') === 'compliance') complianceLayer.addTo(map);
     var wanted = new URLSearchParams(location.search).get('district');
     if (wanted && districts.some(function (d) { return d.id === wanted; })) {
       picker.value = wanted;

@@ -22,6 +22,9 @@
 #ifdef RM_COV_PROFILE
 #include <time.h>
 static double prof_t[16];
+static long prof_n[8];
+#endif
+#ifdef RM_COV_PROFILE
 static double now_s(void){struct timespec t; clock_gettime(CLOCK_PROCESS_CPUTIME_ID,&t); return t.tv_sec+t.tv_nsec*1e-9;}
 #define PROF_START double _pt = now_s()
 #define PROF(i) do { double _n = now_s(); prof_t[i] += _n - _pt; _pt = _n; } while (0)
@@ -126,16 +129,45 @@ typedef struct
 	GEOSGeometry **scircle;
 	GEOSSTRtree *stree;
 
-	/* cells */
+	/* cells (the people pass) */
+	const rm_cov_cell *cells;
+	size_t		n_cells;
 	GEOSGeometry **cpt;
 	GEOSSTRtree *ctree;
 	int		   *cowner;			/* -2 = not computed yet */
+
+	/* the gap of each result row, kept for the people pass */
+	GEOSGeometry **gapg;
+	size_t		n_gapg;
 
 	idxvec		tmp;			/* scratch index list */
 
 	rm_cov_result res;
 	size_t		res_cap;
 } cov_state;
+
+struct rm_cov_run
+{
+	cov_state	st;
+};
+
+static void
+cells_free(cov_state *st)
+{
+	if (st->ctree)
+		GEOSSTRtree_destroy_r(st->h, st->ctree);
+	st->ctree = NULL;
+	if (st->cpt)
+		for (size_t i = 0; i < st->n_cells; i++)
+			if (st->cpt[i])
+				GEOSGeom_destroy_r(st->h, st->cpt[i]);
+	free(st->cpt);
+	free(st->cowner);
+	st->cpt = NULL;
+	st->cowner = NULL;
+	st->cells = NULL;
+	st->n_cells = 0;
+}
 
 static void
 state_free(cov_state *st)
@@ -147,8 +179,6 @@ state_free(cov_state *st)
 		GEOSSTRtree_destroy_r(h, st->ztree);
 	if (st->stree)
 		GEOSSTRtree_destroy_r(h, st->stree);
-	if (st->ctree)
-		GEOSSTRtree_destroy_r(h, st->ctree);
 	if (st->dprep)
 		for (size_t i = 0; i < in->n_districts; i++)
 			if (st->dprep[i])
@@ -169,10 +199,12 @@ state_free(cov_state *st)
 		for (size_t i = 0; i < in->n_shelters; i++)
 			if (st->scircle[i])
 				GEOSGeom_destroy_r(h, st->scircle[i]);
-	if (st->cpt)
-		for (size_t i = 0; i < in->n_cells; i++)
-			if (st->cpt[i])
-				GEOSGeom_destroy_r(h, st->cpt[i]);
+	cells_free(st);
+	if (st->gapg)
+		for (size_t i = 0; i < st->n_gapg; i++)
+			if (st->gapg[i])
+				GEOSGeom_destroy_r(h, st->gapg[i]);
+	free(st->gapg);
 	free(st->dgeom);
 	free(st->dprep);
 	free(st->denv);
@@ -180,8 +212,6 @@ state_free(cov_state *st)
 	free(st->zenv);
 	free(st->spt);
 	free(st->scircle);
-	free(st->cpt);
-	free(st->cowner);
 	free(st->tmp.v);
 }
 
@@ -312,13 +342,10 @@ load_points(cov_state *st)
 
 	st->spt = calloc(in->n_shelters ? in->n_shelters : 1, sizeof *st->spt);
 	st->scircle = calloc(in->n_shelters ? in->n_shelters : 1, sizeof *st->scircle);
-	st->cpt = calloc(in->n_cells ? in->n_cells : 1, sizeof *st->cpt);
-	st->cowner = malloc((in->n_cells ? in->n_cells : 1) * sizeof *st->cowner);
-	if (!st->spt || !st->scircle || !st->cpt || !st->cowner)
+	if (!st->spt || !st->scircle)
 		return oom(st);
 	st->stree = GEOSSTRtree_create_r(st->h, 10);
-	st->ctree = GEOSSTRtree_create_r(st->h, 10);
-	if (!st->stree || !st->ctree)
+	if (!st->stree)
 		return geos_fail(st, "STRtree_create");
 	for (size_t i = 0; i < in->n_shelters; i++)
 	{
@@ -332,13 +359,29 @@ load_points(cov_state *st)
 			return geos_fail(st, "createPoint");
 		GEOSSTRtree_insert_r(st->h, st->stree, st->spt[i], (void *) (uintptr_t) (i + 1));
 	}
-	for (size_t i = 0; i < in->n_cells; i++)
+	return RM_OK;
+}
+
+/* The population centroids of the people pass: points in an STRtree. */
+static int
+load_cells(cov_state *st, const rm_cov_cell *cells, size_t n)
+{
+	st->cells = cells;
+	st->n_cells = n;
+	st->cpt = calloc(n ? n : 1, sizeof *st->cpt);
+	st->cowner = malloc((n ? n : 1) * sizeof *st->cowner);
+	if (!st->cpt || !st->cowner)
+		return oom(st);
+	st->ctree = GEOSSTRtree_create_r(st->h, 10);
+	if (!st->ctree)
+		return geos_fail(st, "STRtree_create");
+	for (size_t i = 0; i < n; i++)
 	{
-		double		x = in->cells[i].x,
-					y = in->cells[i].y;
+		double		x = cells[i].x,
+					y = cells[i].y;
 
 		st->cowner[i] = -2;
-		if (!isfinite(x) || !isfinite(y) || !(in->cells[i].people > 0))
+		if (!isfinite(x) || !isfinite(y) || !(cells[i].people > 0))
 			continue;			/* nobody to count */
 		st->cpt[i] = GEOSGeom_createPointFromXY_r(st->h, x, y);
 		if (!st->cpt[i])
@@ -537,7 +580,7 @@ static int
 cell_owner(cov_state *st, size_t c)
 {
 	const rm_cov_input *in = st->in;
-	int			own = in->cells[c].district;
+	int			own = st->cells[c].district;
 	const GEOSGeometry *p = st->cpt[c];
 
 	if (st->cowner[c] != -2)
@@ -964,18 +1007,25 @@ dist_work_free(cov_state *st, dist_work *w)
 }
 
 static int
-push_gap(cov_state *st, rm_cov_gap *g)
+push_gap(cov_state *st, rm_cov_gap *g, GEOSGeometry *gap)
 {
 	if (st->res.n_gaps == st->res_cap)
 	{
 		size_t		nc = st->res_cap ? st->res_cap * 2 : 16;
 		rm_cov_gap *ng = realloc(st->res.gaps, nc * sizeof *ng);
+		GEOSGeometry **gg;
 
 		if (!ng)
 			return 0;
 		st->res.gaps = ng;
+		gg = realloc(st->gapg, nc * sizeof *gg);
+		if (!gg)
+			return 0;
+		st->gapg = gg;
 		st->res_cap = nc;
 	}
+	st->gapg[st->res.n_gaps] = gap;
+	st->n_gapg = st->res.n_gaps + 1;
 	st->res.gaps[st->res.n_gaps++] = *g;
 	return 1;
 }
@@ -988,6 +1038,11 @@ push_gap(cov_state *st, rm_cov_gap *g)
  * the others get a clustered union of their circles (clipped to the part's
  * envelope) and one difference each.
  */
+/* Up to this many circles, a part is differenced with them one after the
+ * other; beyond, with the clustered union of the circles clipped to its
+ * envelope (see subtract_cover). */
+#define RM_SEQ_DIFF_MAX 1024
+
 static int
 subtract_cover(cov_state *st, dist_work *w)
 {
@@ -1001,7 +1056,6 @@ subtract_cover(cov_state *st, dist_work *w)
 	double	   *cenv = NULL,
 			   *ev = NULL;
 	int			rc = RM_OK;
-
 	cenv = malloc(w->cand.n * 4 * sizeof *cenv);
 	ctree = GEOSSTRtree_create_r(h, 10);
 	if (!cenv || !ctree)
@@ -1065,11 +1119,84 @@ subtract_cover(cov_state *st, dist_work *w)
 			if (inside)
 				continue;
 		}
-		if (hits.n == 1)
+#ifdef RM_COV_PROFILE
+		prof_n[0]++;
+		prof_n[1] += hits.n;
+		prof_n[2] += hits.n == 1;
+		prof_n[3] += GEOSGetNumCoordinates_r(h, p);
+		if (i == 0) prof_n[5] += w->cand.n;
+#endif
+		/* only the circles that meet the part (envelopes overlap more often) */
+		if (hits.n > 1)
 		{
-			/* one circle: no clip, no union */
-			piece = GEOSDifference_r(h, p, st->scircle[w->cand.v[hits.v[0]]]);
+			const GEOSPreparedGeometry *pp = GEOSPrepare_r(h, p);
+			size_t		m = 0;
+
+			if (!pp)
+			{
+				rc = geos_fail(st, "Prepare");
+				goto done;
+			}
+			for (size_t k = 0; k < hits.n; k++)
+			{
+				char		r = GEOSPreparedIntersects_r(h, pp, st->scircle[w->cand.v[hits.v[k]]]);
+
+				if (r == 2)
+				{
+					GEOSPreparedGeom_destroy_r(h, pp);
+					rc = geos_fail(st, "PreparedIntersects");
+					goto done;
+				}
+				if (r)
+					hits.v[m++] = hits.v[k];
+			}
+			GEOSPreparedGeom_destroy_r(h, pp);
+			hits.n = m;
+		}
+		if (hits.n == 0)
+		{
+			piece = GEOSGeom_clone_r(h, p);
 			if (!piece || !gv_take_polygons(st, &out, piece))
+			{
+				rc = geos_fail(st, "clone");
+				goto done;
+			}
+			continue;
+		}
+		if (hits.n <= RM_SEQ_DIFF_MAX)
+		{
+			/*
+			 * few circles: one difference after the other, each with the
+			 * remainder, skipping circles that no longer reach it (cheaper
+			 * than a union of the circles and one difference)
+			 */
+			GEOSGeometry *cur = NULL;
+			double		re[4];
+
+			memcpy(re, pe, sizeof re);
+			for (size_t k = 0; k < hits.n; k++)
+			{
+				const double *ce = &cenv[4 * hits.v[k]];
+				GEOSGeometry *nx;
+
+				if (cur && !env_overlap(ce, re))
+					continue;
+				nx = GEOSDifference_r(h, cur ? cur : p, st->scircle[w->cand.v[hits.v[k]]]);
+				if (cur)
+					GEOSGeom_destroy_r(h, cur);
+				cur = nx;
+				if (!cur)
+					break;
+				if (GEOSisEmpty_r(h, cur))
+					break;
+				if (!GEOSGeom_getExtent_r(h, cur, &re[0], &re[1], &re[2], &re[3]))
+				{
+					GEOSGeom_destroy_r(h, cur);
+					cur = NULL;
+					break;
+				}
+			}
+			if (!cur || !gv_take_polygons(st, &out, cur))
 			{
 				rc = geos_fail(st, "Difference");
 				goto done;
@@ -1123,7 +1250,14 @@ subtract_cover(cov_state *st, dist_work *w)
 			}
 			for (size_t k = 0; k < clips.n; k++)
 				GEOSGeom_getExtent_r(h, clips.v[k], &ev[4 * k], &ev[4 * k + 1], &ev[4 * k + 2], &ev[4 * k + 3]);
+#ifdef RM_COV_PROFILE
+			double t0 = now_s();
+#endif
 			cover = union_clustered(st, (const GEOSGeometry *const *) clips.v, ev, clips.n);
+#ifdef RM_COV_PROFILE
+			prof_t[14] += now_s() - t0;
+			if (cover) prof_n[4] += GEOSGetNumCoordinates_r(h, cover);
+#endif
 			free(ev);
 			ev = NULL;
 			gv_free(st, &clips);
@@ -1281,31 +1415,6 @@ district_gap(cov_state *st, size_t d, dist_work *w)
 			return geos_fail(st, "getExtent");
 
 		PROF(7);
-		/* people: centroids covered by the gap, border cells counted once */
-		if (in->n_cells > 0)
-		{
-			if ((rc = query_tree(st, st->ctree, ge, &w->cand)) != RM_OK)
-				return rc;
-			for (size_t k = 0; k < w->cand.n; k++)
-			{
-				size_t		c = w->cand.v[k];
-				char		r;
-
-				if ((k & 255) == 255)
-					CHECK_INTERRUPT(st);
-				r = GEOSPreparedCovers_r(h, w->gprep, st->cpt[c]);
-				if (r == 2)
-					return geos_fail(st, "PreparedCovers");
-				if (!r)
-					continue;
-				r = GEOSPreparedContainsProperly_r(h, dp, st->cpt[c]);
-				if (r == 2)
-					return geos_fail(st, "PreparedContainsProperly");
-				if (r || cell_owner(st, c) == (int) d)
-					g.people += in->cells[c].people;
-			}
-		}
-
 		PROF(8);
 		/* sources whose zone meets the gap */
 		w->ids = malloc((w->used.n ? w->used.n : 1) * sizeof *w->ids);
@@ -1346,47 +1455,59 @@ district_gap(cov_state *st, size_t d, dist_work *w)
 		PROF(9);
 		g.source_ids = w->ids;
 		g.n_source_ids = nid;
-		if (!push_gap(st, &g))
+		if (!push_gap(st, &g, w->gap))
 			return oom(st);
-		/* now owned by the result */
+		/* now owned by the result and the state (for the people pass) */
 		w->wkb = NULL;
 		w->ids = NULL;
+		w->gap = NULL;
 	}
 	return RM_OK;
 }
 
+/* ---------------------------------------------------------------------- */
+/* the two passes */
+
 int
-rm_coverage_gaps(rm_geo *geo, const rm_cov_input *in, rm_cov_result *out)
+rm_cov_run_gaps(rm_geo *geo, const rm_cov_input *in, rm_cov_run **runp, rm_cov_result *out)
 {
-	cov_state	st;
+	rm_cov_run *run;
+	cov_state  *st;
 	int			rc;
 
+	*runp = NULL;
 	memset(out, 0, sizeof *out);
-	memset(&st, 0, sizeof st);
-	st.geo = geo;
-	st.h = rm_geo_geos(geo);
-	st.in = in;
-	st.nseg = in->nseg > 0 ? in->nseg : RM_CIRCLE_SEGMENTS;
 	rm_geo_clear_error(geo);
-
 	if (!isfinite(in->reach_m) || in->reach_m < 0 || in->reach_m > RM_MAX_RADIUS_M)
 	{
 		rm_geo_set_error(geo, "reach %g m is out of range [0, %g]", in->reach_m, RM_MAX_RADIUS_M);
 		return RM_EINPUT;
 	}
+	run = calloc(1, sizeof *run);
+	if (!run)
+	{
+		rm_geo_set_error(geo, "out of memory");
+		return RM_ENOMEM;
+	}
+	st = &run->st;
+	st->geo = geo;
+	st->h = rm_geo_geos(geo);
+	st->in = in;
+	st->nseg = in->nseg > 0 ? in->nseg : RM_CIRCLE_SEGMENTS;
 #ifdef RM_COV_PROFILE
 	memset(prof_t, 0, sizeof prof_t);
+	memset(prof_n, 0, sizeof prof_n);
 #endif
 	{
 		PROF_START;
 
-		if ((rc = load_districts(&st)) != RM_OK)
+		if ((rc = load_districts(st)) != RM_OK)
 			goto fail;
 		PROF(10);
-		if ((rc = load_points(&st)) != RM_OK)
+		if ((rc = load_points(st)) != RM_OK)
 			goto fail;
 		PROF(12);
-		if ((rc = load_zones(&st)) != RM_OK)
+		if ((rc = load_zones(st)) != RM_OK)
 			goto fail;
 		PROF(11);
 	}
@@ -1394,7 +1515,7 @@ rm_coverage_gaps(rm_geo *geo, const rm_cov_input *in, rm_cov_result *out)
 	{
 		dist_work	w;
 
-		if (!in->districts[d].selected || !st.dgeom[d])
+		if (!in->districts[d].selected || !st->dgeom[d])
 			continue;
 		if (in->interrupted && in->interrupted(in->interrupt_arg))
 		{
@@ -1403,25 +1524,167 @@ rm_coverage_gaps(rm_geo *geo, const rm_cov_input *in, rm_cov_result *out)
 			goto fail;
 		}
 		memset(&w, 0, sizeof w);
-		rc = district_gap(&st, d, &w);
-		dist_work_free(&st, &w);
+		rc = district_gap(st, d, &w);
+		dist_work_free(st, &w);
 		if (rc != RM_OK)
 			goto fail;
 	}
 #ifdef RM_COV_PROFILE
 	fprintf(stderr, "PROF");
-	for (int i = 0; i < 14; i++)
+	for (int i = 0; i < 16; i++)
 		fprintf(stderr, " %d:%.1f", i, prof_t[i] * 1000);
+	for (int i = 0; i < 8; i++)
+		fprintf(stderr, " n%d:%ld", i, prof_n[i]);
 	fprintf(stderr, "\n");
 #endif
-	*out = st.res;
-	st.res.gaps = NULL;
-	st.res.n_gaps = 0;
-	state_free(&st);
+	/* the rows, without people; the run keeps the gap geometries */
+	*out = st->res;
+	*runp = run;
 	return RM_OK;
 
 fail:
-	rm_cov_result_free(&st.res);
-	state_free(&st);
+	rm_cov_result_free(&st->res);
+	state_free(st);
+	free(run);
+	return rc;
+}
+
+int
+rm_cov_run_boxes(rm_cov_run *run, double **boxes, size_t *n)
+{
+	cov_state  *st = &run->st;
+	GEOSContextHandle_t h = st->h;
+	size_t		total = 0,
+				k = 0;
+	double	   *b;
+
+	*boxes = NULL;
+	*n = 0;
+	for (size_t i = 0; i < st->n_gapg; i++)
+		if (st->gapg[i])
+			total += (size_t) GEOSGetNumGeometries_r(h, st->gapg[i]);
+	b = malloc((total ? total : 1) * 4 * sizeof *b);
+	if (!b)
+		return oom(st);
+	for (size_t i = 0; i < st->n_gapg; i++)
+	{
+		int			np;
+
+		if (!st->gapg[i])
+			continue;
+		np = GEOSGetNumGeometries_r(h, st->gapg[i]);
+		for (int j = 0; j < np; j++)
+		{
+			const GEOSGeometry *p = GEOSGetGeometryN_r(h, st->gapg[i], j);
+
+			if (!GEOSGeom_getExtent_r(h, p, &b[4 * k], &b[4 * k + 1], &b[4 * k + 2], &b[4 * k + 3]))
+			{
+				free(b);
+				return geos_fail(st, "getExtent");
+			}
+			k++;
+		}
+	}
+	*boxes = b;
+	*n = k;
+	return RM_OK;
+}
+
+int
+rm_cov_run_people(rm_cov_run *run, const rm_cov_cell *cells, size_t n_cells, rm_cov_result *res)
+{
+	cov_state  *st = &run->st;
+	GEOSContextHandle_t h = st->h;
+	idxvec		cand = {0};
+	int			rc = RM_OK;
+
+	rm_geo_clear_error(st->geo);
+	cells_free(st);
+	for (size_t i = 0; i < res->n_gaps; i++)
+		res->gaps[i].people = 0;
+	if (n_cells == 0)
+		return RM_OK;
+	if ((rc = load_cells(st, cells, n_cells)) != RM_OK)
+		goto done;
+	for (size_t i = 0; i < res->n_gaps && i < st->n_gapg; i++)
+	{
+		rm_cov_gap *g = &res->gaps[i];
+		size_t		d = g->district;
+		const GEOSPreparedGeometry *gprep;
+		double		ge[4];
+
+		if (!st->gapg[i])
+			continue;
+		if (!GEOSGeom_getExtent_r(h, st->gapg[i], &ge[0], &ge[1], &ge[2], &ge[3]))
+		{
+			rc = geos_fail(st, "getExtent");
+			goto done;
+		}
+		if ((rc = query_tree(st, st->ctree, ge, &cand)) != RM_OK)
+			goto done;
+		if (cand.n == 0)
+			continue;
+		gprep = GEOSPrepare_r(h, st->gapg[i]);
+		if (!gprep)
+		{
+			rc = geos_fail(st, "Prepare");
+			goto done;
+		}
+		/* centroids covered by the gap; border cells counted once */
+		for (size_t k = 0; k < cand.n; k++)
+		{
+			size_t		c = cand.v[k];
+			char		r;
+
+			if ((k & 255) == 255 && st->in->interrupted && st->in->interrupted(st->in->interrupt_arg))
+			{
+				GEOSPreparedGeom_destroy_r(h, gprep);
+				rm_geo_set_error(st->geo, "interrupted");
+				rc = RM_EINTERRUPTED;
+				goto done;
+			}
+			r = GEOSPreparedCovers_r(h, gprep, st->cpt[c]);
+			if (r == 1)
+			{
+				r = GEOSPreparedContainsProperly_r(h, st->dprep[d], st->cpt[c]);
+				if (r == 1 || (r == 0 && cell_owner(st, c) == (int) d))
+					g->people += cells[c].people;
+			}
+			if (r == 2)
+			{
+				GEOSPreparedGeom_destroy_r(h, gprep);
+				rc = geos_fail(st, "prepared point test");
+				goto done;
+			}
+		}
+		GEOSPreparedGeom_destroy_r(h, gprep);
+	}
+done:
+	free(cand.v);
+	cells_free(st);
+	return rc;
+}
+
+void
+rm_cov_run_free(rm_cov_run *run)
+{
+	if (!run)
+		return;
+	state_free(&run->st);
+	free(run);
+}
+
+int
+rm_coverage_gaps(rm_geo *geo, const rm_cov_input *in, rm_cov_result *out)
+{
+	rm_cov_run *run = NULL;
+	int			rc = rm_cov_run_gaps(geo, in, &run, out);
+
+	if (rc != RM_OK)
+		return rc;
+	rc = rm_cov_run_people(run, in->cells, in->n_cells, out);
+	rm_cov_run_free(run);
+	if (rc != RM_OK)
+		rm_cov_result_free(out);
 	return rc;
 }

@@ -101,6 +101,27 @@ enum
 int rm_coverage_gaps(rm_geo *geo, const rm_cov_input *in, rm_cov_result *out);
 void rm_cov_result_free(rm_cov_result *res);
 
+/*
+ * The same in two passes, so that the caller reads only the population cells
+ * that can lie in a gap:
+ *  1. rm_cov_run_gaps computes the rows (people 0; in->cells is not used) and
+ *     a run that keeps the gap geometries; `in` must stay valid until
+ *     rm_cov_run_free;
+ *  2. rm_cov_run_boxes gives the envelopes (x0, y0, x1, y1; malloc) of the
+ *     gap polygons: a cell whose centroid lies in a gap has a bounding box
+ *     that meets one of them;
+ *  3. rm_cov_run_people sets the people of every row of res (the result of
+ *     pass 1) from the cells given (any superset of the cells that meet
+ *     the boxes; each cell once).
+ * rm_cov_run_free releases the run (not the result), also after a failure.
+ * Errors as rm_coverage_gaps; on failure of pass 1 nothing is held.
+ */
+typedef struct rm_cov_run rm_cov_run;
+int rm_cov_run_gaps(rm_geo *geo, const rm_cov_input *in, rm_cov_run **run, rm_cov_result *out);
+int rm_cov_run_boxes(rm_cov_run *run, double **boxes, size_t *n);
+int rm_cov_run_people(rm_cov_run *run, const rm_cov_cell *cells, size_t n_cells, rm_cov_result *res);
+void rm_cov_run_free(rm_cov_run *run);
+
 /* Degrees of longitude / latitude that certainly cover r metres around
  * latitude lat (used to widen envelopes before index queries). */
 void rm_reach_degrees(double r, double lat_min, double lat_max, double *dlon, double *dlat);

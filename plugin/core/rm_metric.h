@@ -102,4 +102,15 @@ GEOSGeometry *rm_wkb_read(rm_geo *geo, const unsigned char *wkb, size_t len);
 unsigned char *rm_wkb_write(rm_geo *geo, const GEOSGeometry *g, size_t *len);
 void rm_wkb_free(rm_geo *geo, unsigned char *buf);
 
+/* n vertices of the geodesic circle of radius r (metres) around (lon, lat),
+ * xy interleaved (2n doubles, the ring not closed), vertex i at azimuth
+ * 360 i / n degrees (clockwise from north), at distance r itself: a caller
+ * that chooses n (the tile renderer, from pixels) and wants the arcs
+ * balanced as rm_geodesic_circle's passes rm_circle_scale(n) r. Local
+ * formula (within 2e-5 r) up to RM_LOCAL_DIRECT_MAX_M and |lat| <= 80,
+ * geod_direct beyond; the western half mirrors the eastern one.
+ * 1 when done, 0 with an error message (centre not a lon/lat, r not finite
+ * and > 0, n < 3). */
+int rm_geodesic_ring(rm_geo *geo, double lon, double lat, double r, int n, double *xy);
+
 #endif

@@ -12,11 +12,11 @@
  */
 #include "rm_render.h"
 #include "rm_labels.h"
+#include "rm_metric.h"
 
 #include <cairo.h>
 #include <png.h>
 #include <geos_c.h>
-#include <geodesic.h>
 
 #include <math.h>
 #include <setjmp.h>
@@ -30,11 +30,9 @@
 #define RM_SIMPLIFY_PX 0.4
 #define RM_MAX_DEPTH 16
 #define RM_MAX_POINTS (64 * 1024 * 1024)
-/* Circles: vertices on the true radius; chords sag by at most this (px) and
- * by at most 0.12 % of the radius (64 vertices), within the contract's 0.5 %. */
-#define RM_SAGITTA_PX 0.2
-#define RM_MIN_CIRCLE_SEG 64
-#define RM_MAX_CIRCLE_SEG 4096
+/* Zones' arcs: no point farther than this (px) from the true circle, nor
+ * than 0.24 % of the radius (see zone_segments): the contract allows 0.5 %. */
+#define RM_ARC_ERROR_PX 0.2
 
 struct rm_render
 {
@@ -50,10 +48,9 @@ struct rm_render
 	double		clip;			/* margin of the clip rectangle, px */
 	char		err[512];
 
+	rm_geo	   *geo;			/* ground geometry (rm_metric) and its GEOS
+								 * context: process_geo(), not owned */
 	GEOSContextHandle_t geos;
-	GEOSWKBReader *reader;
-	char		geos_err[256];
-	struct geod_geodesic geod;
 
 	cairo_surface_t *surface;
 	cairo_t    *cr;
@@ -95,21 +92,6 @@ const char *
 rm_render_error(const rm_render *r)
 {
 	return r ? r->err : "out of memory";
-}
-
-static void
-geos_msg(const char *msg, void *userdata)
-{
-	rm_render  *r = userdata;
-
-	snprintf(r->geos_err, sizeof r->geos_err, "%s", msg ? msg : "GEOS error");
-}
-
-static void
-geos_notice(const char *msg, void *userdata)
-{
-	(void) msg;
-	(void) userdata;
 }
 
 int
@@ -197,63 +179,23 @@ rm_tile_bounds(int z, int x, int y, int scale, double margin_px, double box[4])
 		box[3] = 90.0;
 }
 
-/*
- * n vertices at r metres from (lon, lat). When r * max(1, tan |lat|) is below
- * RM_SMALL_CIRCLE_M the circle
- * is the local ellipse of the ellipsoid (semi-axes r / (N cos lat) in
- * longitude and r / M in latitude, N and M the radii of curvature): its
- * vertices are off the geodesic distance by less than 0.05 % (unit-tested
- * against geod_inverse), at a fraction of the cost of geod_direct; beyond it,
- * and near the poles, every vertex is a geod_direct.
- */
-#define RM_SMALL_CIRCLE_M 5000.0
-
-static void
-ring_vertices(const struct geod_geodesic *g, double lon, double lat, double r, int n, double *xy)
-{
-	int			i;
-
-	if (fabs(lat) < 80 && r * fmax(1.0, tan(fabs(lat) * M_PI / 180.0)) < RM_SMALL_CIRCLE_M)
-	{
-		double		phi = lat * M_PI / 180.0,
-					sp = sin(phi),
-					e2 = g->f * (2 - g->f),
-					w = sqrt(1 - e2 * sp * sp),
-					nrad = g->a / w,
-					mrad = g->a * (1 - e2) / (w * w * w),
-					klon = r / (nrad * cos(phi)) * 180.0 / M_PI,
-					klat = r / mrad * 180.0 / M_PI;
-
-		for (i = 0; i < n; i++)
-		{
-			double		az = 2 * M_PI * i / n;
-
-			xy[2 * i] = lon + klon * sin(az);
-			xy[2 * i + 1] = lat + klat * cos(az);
-		}
-		return;
-	}
-	for (i = 0; i < n; i++)
-	{
-		double		lat2,
-					lon2;
-
-		geod_direct(g, lat, lon, 360.0 * i / n, r, &lat2, &lon2, NULL);
-		xy[2 * i] = lon2;
-		xy[2 * i + 1] = lat2;
-	}
-}
-
-void
-rm_geodesic_ring(double lon, double lat, double r, int n, double *xy)
-{
-	struct geod_geodesic g;
-
-	geod_init(&g, 6378137.0, 1.0 / 298.257223563);
-	ring_vertices(&g, lon, lat, r, n, xy);
-}
-
 /* ------------------------------------------------------------------------ */
+
+/*
+ * One rm_geo per process, made on first use and kept (as rm_empty_png()'s
+ * PNGs are): its transverse Mercator projections (rm_ground_buffer) cost
+ * ~0.2 ms each to create, more than drawing a tile's zones, so tiles share
+ * them. Not thread-safe, like the rest of the renderer's first-use state.
+ */
+static rm_geo *
+process_geo(void)
+{
+	static rm_geo *geo;
+
+	if (!geo)
+		geo = rm_geo_new();
+	return geo;
+}
 
 rm_render *
 rm_render_new(const rm_style *style, int z, int x, int y, int scale)
@@ -276,19 +218,14 @@ rm_render_new(const rm_style *style, int z, int x, int y, int scale)
 	r->ox = (double) x * r->size;
 	r->oy = (double) y * r->size;
 	r->clip = 64.0 * scale;		/* > any stroke/symbol half-width a style allows */
-	r->geos = GEOS_init_r();
-	if (!r->geos)
-		goto fail;
-	GEOSContext_setErrorMessageHandler_r(r->geos, geos_msg, r);
-	GEOSContext_setNoticeMessageHandler_r(r->geos, geos_notice, r);
-	r->reader = GEOSWKBReader_create_r(r->geos);
-	if (!r->reader)
-		goto fail;
-	geod_init(&r->geod, 6378137.0, 1.0 / 298.257223563);
+	r->geo = process_geo();
+	if (!r->geo)
+	{
+		free(r);
+		return NULL;
+	}
+	r->geos = rm_geo_geos(r->geo);
 	return r;
-fail:
-	rm_render_free(r);
-	return NULL;
 }
 
 void
@@ -304,10 +241,6 @@ rm_render_free(rm_render *r)
 		cairo_destroy(r->cr);
 	if (r->surface)
 		cairo_surface_destroy(r->surface);
-	if (r->reader)
-		GEOSWKBReader_destroy_r(r->geos, r->reader);
-	if (r->geos)
-		GEOS_finish_r(r->geos);
 	free(r->buf);
 	free(r->tmp);
 	free(r->tmp2);
@@ -605,13 +538,13 @@ seq_px(rm_render *r, const GEOSCoordSequence *cs, size_t *n)
 
 	*n = 0;
 	if (!cs || !GEOSCoordSeq_getSize_r(r->geos, cs, &sz))
-		return set_err(r, "GEOS: %s", r->geos_err);
+		return set_err(r, "GEOS: %s", rm_geo_error(r->geo));
 	if (sz == 0)
 		return 0;
 	if (grow(r, &r->buf, &r->bufcap, 2 * (size_t) sz))
 		return -1;
 	if (!GEOSCoordSeq_copyToBuffer_r(r->geos, cs, r->buf, 0, 0))
-		return set_err(r, "GEOS: %s", r->geos_err);
+		return set_err(r, "GEOS: %s", rm_geo_error(r->geo));
 	if (!to_px(r, r->buf, sz))
 		return 0;				/* NaN/Inf coordinates: nothing to draw */
 	*n = sz;
@@ -676,29 +609,29 @@ read_wkb(rm_render *r, const rm_feature *f)
 
 	if (!f->wkb || f->wkb_len == 0)
 		return NULL;
-	r->geos_err[0] = '\0';
-	g = GEOSWKBReader_read_r(r->geos, r->reader, f->wkb, f->wkb_len);
+	g = rm_wkb_read(r->geo, f->wkb, f->wkb_len);
 	if (!g)
-		set_err(r, "cannot read the geometry: %s", r->geos_err[0] ? r->geos_err : "bad WKB");
+		set_err(r, "cannot read the geometry: %s", rm_geo_error(r->geo)[0] ? rm_geo_error(r->geo) : "bad WKB");
 	return g;
 }
 
 /* ------------------------------------------------------------------------ */
 /* Ground buffers. */
 
+/*
+ * Vertices per full circle of a zone of rpx pixels' radius. Zones' arcs are
+ * balanced about the radius as rm_metric draws them (vertices k - 1 outside,
+ * k = rm_circle_scale(n), chord midpoints as far inside), so chords may sag
+ * twice the largest deviation allowed, RM_ARC_ERROR_PX; and never fewer
+ * vertices than rm_metric's RM_CIRCLE_SEGMENTS (+-0.24 % of the radius, the
+ * zones undrilled_areas returns), at most 4096.
+ */
 static int
-circle_segments(double rpx)
+zone_segments(double rpx)
 {
-	double		n;
+	int			n = rm_circle_segments(2 * RM_ARC_ERROR_PX / rpx);
 
-	if (!(rpx > RM_SAGITTA_PX))
-		return RM_MIN_CIRCLE_SEG;
-	n = M_PI / acos(1.0 - RM_SAGITTA_PX / rpx);
-	if (!(n < RM_MAX_CIRCLE_SEG))
-		return RM_MAX_CIRCLE_SEG;
-	if (n < RM_MIN_CIRCLE_SEG)
-		return RM_MIN_CIRCLE_SEG;
-	return ((int) ceil(n) + 3) & ~3;
+	return n < RM_CIRCLE_SEGMENTS ? RM_CIRCLE_SEGMENTS : n;
 }
 
 /* Pixels per ground metre at latitude lat (Web Mercator is conformal). */
@@ -734,142 +667,13 @@ path_circle(rm_render *r, double lon, double lat, double radius, int orient)
 		return 0;
 	if (rpx < RM_SIMPLIFY_PX)
 		return 0;
-	n = circle_segments(rpx);
+	n = zone_segments(rpx);
 	if (grow(r, &r->buf, &r->bufcap, 2 * (size_t) n))
 		return -1;
-	ring_vertices(&r->geod, lon, lat, radius, n, r->buf);
-	if (!to_px(r, r->buf, n))
+	if (!rm_geodesic_ring(r->geo, lon, lat, radius * rm_circle_scale(n), n, r->buf) ||
+		!to_px(r, r->buf, n))
 		return 0;
 	return emit_ring(r, r->buf, n, orient);
-}
-
-#define RM_LOCAL_FRAME_M 20000.0
-
-/* The ellipsoidal azimuthal equidistant projection centred on (lon0, lat0),
- * done with geodesics: a point is (s sin a, s cos a) for its geodesic distance
- * s and azimuth a from the centre, so distances from the centre are exact. */
-typedef struct xf_arg
-{
-	const struct geod_geodesic *g;
-	double		lon0,
-				lat0;
-	int			inverse;
-	int			local;			/* small geometry: the tangent plane */
-	double		kx,
-				ky;				/* metres per degree there */
-} xf_arg;
-
-static int
-xf_cb(double *x, double *y, void *userdata)
-{
-	xf_arg	   *a = userdata;
-
-	if (!isfinite(*x) || !isfinite(*y))
-		return 0;
-	if (a->local)
-	{
-		if (!a->inverse)
-		{
-			*x = (*x - a->lon0) * a->kx;
-			*y = (*y - a->lat0) * a->ky;
-		}
-		else
-		{
-			*x = a->lon0 + *x / a->kx;
-			*y = a->lat0 + *y / a->ky;
-		}
-		return 1;
-	}
-	if (!a->inverse)
-	{
-		double		s12,
-					azi1;
-
-		geod_inverse(a->g, a->lat0, a->lon0, *y, *x, &s12, &azi1, NULL);
-		azi1 *= M_PI / 180.0;
-		*x = s12 * sin(azi1);
-		*y = s12 * cos(azi1);
-	}
-	else
-	{
-		double		lat2,
-					lon2;
-
-		geod_direct(a->g, a->lat0, a->lon0, atan2(*x, *y) * 180.0 / M_PI, hypot(*x, *y), &lat2, &lon2, NULL);
-		*x = lon2;
-		*y = lat2;
-	}
-	return isfinite(*x) && isfinite(*y);
-}
-
-/*
- * A line or polygon buffered by radius metres on the ground: GEOS buffer in
- * the azimuthal equidistant projection centred on the geometry (distances
- * from the centre are exact; elsewhere the error stays below 0.1 % within
- * ~500 km). NULL with r->err on failure.
- */
-static GEOSGeometry *
-ground_buffer(rm_render *r, const GEOSGeometry *g, double radius, double rpx)
-{
-	double		x0,
-				y0,
-				x1,
-				y1;
-	xf_arg		a;
-	GEOSGeometry *gm = NULL,
-			   *bm = NULL,
-			   *out = NULL;
-	int			quad;
-
-	if (!GEOSGeom_getXMin_r(r->geos, g, &x0) || !GEOSGeom_getXMax_r(r->geos, g, &x1) ||
-		!GEOSGeom_getYMin_r(r->geos, g, &y0) || !GEOSGeom_getYMax_r(r->geos, g, &y1))
-	{
-		set_err(r, "GEOS: %s", r->geos_err);
-		return NULL;
-	}
-	if (!isfinite(x0) || !isfinite(x1) || !isfinite(y0) || !isfinite(y1) ||
-		fabs(y0) > 90 || fabs(y1) > 90 || x1 - x0 > 20 || y1 - y0 > 20)
-	{
-		set_err(r, "geometry too large or off the globe for a ground buffer");
-		return NULL;
-	}
-	a.g = &r->geod;
-	a.lon0 = (x0 + x1) / 2;
-	a.lat0 = (y0 + y1) / 2;
-	a.inverse = 0;
-	{
-		/* Small geometries (what a hazard's pipeline or site is) use the
-		 * tangent plane at the centre, scaled by the ellipsoid's radii of
-		 * curvature: over a span d the scale drifts by about d / R * tan lat,
-		 * below 0.05 % under RM_LOCAL_FRAME_M. Larger ones use geodesics. */
-		double		phi = a.lat0 * M_PI / 180.0,
-					sp = sin(phi),
-					e2 = r->geod.f * (2 - r->geod.f),
-					w = sqrt(1 - e2 * sp * sp);
-		double		span;
-
-		a.kx = r->geod.a / w * cos(phi) * M_PI / 180.0;
-		a.ky = r->geod.a * (1 - e2) / (w * w * w) * M_PI / 180.0;
-		span = hypot((x1 - x0) * a.kx, (y1 - y0) * a.ky) + 2 * radius;
-		a.local = fabs(a.lat0) < 80 && span * fmax(1.0, fabs(tan(phi))) < RM_LOCAL_FRAME_M;
-	}
-	quad = circle_segments(rpx) / 4;
-	r->geos_err[0] = '\0';
-	gm = GEOSGeom_transformXY_r(r->geos, g, xf_cb, &a);
-	if (gm)
-		bm = GEOSBuffer_r(r->geos, gm, radius, quad);
-	if (bm)
-	{
-		a.inverse = 1;
-		out = GEOSGeom_transformXY_r(r->geos, bm, xf_cb, &a);
-	}
-	if (!out)
-		set_err(r, "ground buffer failed: %s", r->geos_err[0] ? r->geos_err : "projection error");
-	if (gm)
-		GEOSGeom_destroy_r(r->geos, gm);
-	if (bm)
-		GEOSGeom_destroy_r(r->geos, bm);
-	return out;
 }
 
 /* Appends the zone of one feature (geometry buffered by radius) to the path. */
@@ -941,9 +745,14 @@ path_zone(rm_render *r, const GEOSGeometry *g, double radius, int depth)
 			if (gx1 < -r->clip || gx0 > r->size + r->clip || gy1 < -r->clip || gy0 > r->size + r->clip)
 				return 0;
 		}
-		buf = ground_buffer(r, g, radius, rpx);
+		/* rm_metric's ground buffer (local transverse Mercator: within
+		 * 0.5 % up to ~1000 km east-west; the 20 degree limit is the
+		 * renderer's sanity check) */
+		if (!isfinite(x0) || !isfinite(x1) || x1 - x0 > 20 || y1 - y0 > 20)
+			return set_err(r, "geometry too large or off the globe for a ground buffer");
+		buf = rm_ground_buffer(r->geo, g, radius, zone_segments(rpx));
 		if (!buf)
-			return -1;
+			return set_err(r, "ground buffer failed: %s", rm_geo_error(r->geo));
 		rc = path_polygons(r, buf, 1, 0);
 		GEOSGeom_destroy_r(r->geos, buf);
 		return rc;

@@ -16,7 +16,10 @@
  *
  * Geometries come as (E)WKB in EPSG:4326. Every function returns 0 or -1
  * with rm_render_error(); nothing longjmps, and rm_render_free() releases
- * every cairo, pango, GEOS and PROJ handle whatever state the renderer is in.
+ * every cairo and pango handle whatever state the renderer is in. Ground
+ * geometry (zones) is rm_metric's: one rm_geo (GEOS context, PROJ
+ * projections) per process, made by the first rm_render_new() and kept, so
+ * the renderer, like rm_empty_png(), is for one thread at a time.
  *
  * Cairo is touched only when something lands on the tile: a tile with
  * nothing on it is the constant rm_empty_png() (made once with cairo).
@@ -77,10 +80,5 @@ int			rm_render_is_empty(const rm_render *r);
 /* The transparent 256*scale px PNG, made once with cairo; NULL if scale is
  * not 1..RM_MAX_SCALE or out of memory. Not to be freed. */
 const unsigned char *rm_empty_png(int scale, size_t *len);
-
-/* A geodesic circle as a ring of n lon/lat vertices (xy interleaved, 2n
- * doubles) at r metres (WGS 84) from (lon, lat): exactly (geod_direct), or
- * within 0.05 % for small circles (the local ellipse). As the renderer draws them. */
-void		rm_geodesic_ring(double lon, double lat, double r, int n, double *xy);
 
 #endif

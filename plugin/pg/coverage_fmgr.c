@@ -205,6 +205,8 @@ typedef struct cov_holder
 {
 	MemoryContextCallback cb;
 	rm_cov_result res;
+	rm_cov_run *run;
+	double	   *boxes;
 } cov_holder;
 
 static void
@@ -212,7 +214,26 @@ cov_holder_release(void *arg)
 {
 	cov_holder *hd = arg;
 
+	rm_cov_run_free(hd->run);
+	hd->run = NULL;
+	free(hd->boxes);
+	hd->boxes = NULL;
 	rm_cov_result_free(&hd->res);
+}
+
+/* Raises the error of a failed core call (nothing is held by the core). */
+static void
+cov_raise(rm_geo *geo, int rc)
+{
+	check_cancel();
+	if (rc == RM_EINTERRUPTED)
+		ereport(ERROR,
+				(errcode(ERRCODE_QUERY_CANCELED),
+				 errmsg("canceling statement due to user request")));
+	ereport(ERROR,
+			(errcode(rc == RM_EINPUT ? ERRCODE_INVALID_PARAMETER_VALUE :
+					 rc == RM_ENOMEM ? ERRCODE_OUT_OF_MEMORY : ERRCODE_INTERNAL_ERROR),
+			 errmsg("coverage_gaps: %s", rm_geo_error(geo))));
 }
 
 static int
@@ -462,53 +483,7 @@ riskmap_coverage_gaps(PG_FUNCTION_ARGS)
 	MemoryContextSwitchTo(oldcxt);
 	SPI_freetuptable(SPI_tuptable);
 
-	/* ---- population centroids (near the selected district only) */
-	{
-		Oid			t[1] = {TEXTOID};
-		Datum		v[1] = {district ? CStringGetTextDatum(district) : (Datum) 0};
-		char		nl[2] = {district ? ' ' : 'n', '\0'};
-
-		if (SPI_execute_with_args("SELECT ST_X(c), ST_Y(c), people, district_code FROM "
-								  "(SELECT ST_Centroid(p.geom) AS c, p.people, p.district_code "
-								  "   FROM riskmap.population p "
-								  "  WHERE p.people > 0 AND ($1::text IS NULL OR p.geom && "
-								  "        (SELECT d.geom FROM riskmap.district d WHERE d.code = $1))) q",
-								  1, t, v, nl, true, 0) != SPI_OK_SELECT)
-			elog(ERROR, "coverage_gaps: reading population failed");
-	}
-	nc = SPI_processed;
-	oldcxt = MemoryContextSwitchTo(cxt);
-	cells = palloc0(sizeof(rm_cov_cell) * (nc ? nc : 1));
-	{
-		size_t		k = 0;
-
-		for (size_t i = 0; i < nc; i++)
-		{
-			HeapTuple	tup = SPI_tuptable->vals[i];
-			TupleDesc	td = SPI_tuptable->tupdesc;
-			bool		n1,
-						n2,
-						n3;
-			double		x = get_float8(tup, td, 1, &n1);
-			double		y = get_float8(tup, td, 2, &n2);
-			double		p = get_float8(tup, td, 3, &n3);
-			char	   *code;
-
-			if (n1 || n2 || n3)
-				continue;
-			code = SPI_getvalue(tup, td, 4);
-			cells[k].x = x;
-			cells[k].y = y;
-			cells[k].people = p;
-			cells[k].district = code ? find_district(dists, nd, code) : -1;
-			k++;
-		}
-		nc = k;
-	}
-	MemoryContextSwitchTo(oldcxt);
-	SPI_freetuptable(SPI_tuptable);
-
-	/* ---- compute */
+	/* ---- pass 1: the gaps (without people) */
 	memset(&in, 0, sizeof in);
 	in.districts = dists;
 	in.n_districts = nd;
@@ -516,27 +491,86 @@ riskmap_coverage_gaps(PG_FUNCTION_ARGS)
 	in.n_sources = ns;
 	in.shelters = shel;
 	in.n_shelters = nsh;
-	in.cells = cells;
-	in.n_cells = nc;
 	in.reach_m = reach;
 	in.nseg = RM_CIRCLE_SEGMENTS;
 	in.interrupted = cov_interrupted;
 
 	geo = get_geo();
-	rc = rm_coverage_gaps(geo, &in, &hd->res);
+	rc = rm_cov_run_gaps(geo, &in, &hd->run, &hd->res);
 	if (rc != RM_OK)
+		cov_raise(geo, rc);
+
+	/*
+	 * ---- pass 2: only the population cells whose bounding box meets a gap
+	 * polygon's envelope can have their centroid in a gap; the GiST index
+	 * finds them (one bitmap index probe per envelope), and ST_Centroid runs
+	 * on those only.
+	 */
+	if (hd->res.n_gaps > 0)
 	{
-		/* nothing is held by the core now */
-		check_cancel();
-		if (rc == RM_EINTERRUPTED)
-			ereport(ERROR,
-					(errcode(ERRCODE_QUERY_CANCELED),
-					 errmsg("canceling statement due to user request")));
-		ereport(ERROR,
-				(errcode(rc == RM_EINPUT ? ERRCODE_INVALID_PARAMETER_VALUE :
-						 rc == RM_ENOMEM ? ERRCODE_OUT_OF_MEMORY : ERRCODE_INTERNAL_ERROR),
-				 errmsg("coverage_gaps: %s", rm_geo_error(geo))));
+		size_t		nbox = 0;
+		Datum	   *bv;
+		ArrayType  *barr;
+		Oid			t[1] = {FLOAT8ARRAYOID};
+		Datum		v[1];
+
+		rc = rm_cov_run_boxes(hd->run, &hd->boxes, &nbox);
+		if (rc != RM_OK)
+			cov_raise(geo, rc);
+		bv = palloc(sizeof(Datum) * (nbox ? 4 * nbox : 1));
+		for (size_t i = 0; i < 4 * nbox; i++)
+			bv[i] = Float8GetDatum(hd->boxes[i]);
+		barr = construct_array(bv, (int) (4 * nbox), FLOAT8OID, sizeof(float8),
+							   FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+		v[0] = PointerGetDatum(barr);
+		if (SPI_execute_with_args("SELECT ST_X(c), ST_Y(c), people, district_code FROM "
+								  "(SELECT ST_Centroid(p.geom) AS c, p.people, p.district_code "
+								  "   FROM riskmap.population p "
+								  "  WHERE p.people > 0 AND p.geom && ANY (ARRAY("
+								  "        SELECT ST_MakeEnvelope($1[i], $1[i + 1], $1[i + 2], $1[i + 3], 4326) "
+								  "          FROM generate_series(1, cardinality($1), 4) AS i))) q",
+								  1, t, v, NULL, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "coverage_gaps: reading population failed");
+		nc = SPI_processed;
+		oldcxt = MemoryContextSwitchTo(cxt);
+		cells = palloc0(sizeof(rm_cov_cell) * (nc ? nc : 1));
+		{
+			size_t		k = 0;
+
+			for (size_t i = 0; i < nc; i++)
+			{
+				HeapTuple	tup = SPI_tuptable->vals[i];
+				TupleDesc	td = SPI_tuptable->tupdesc;
+				bool		n1,
+							n2,
+							n3;
+				double		x = get_float8(tup, td, 1, &n1);
+				double		y = get_float8(tup, td, 2, &n2);
+				double		p = get_float8(tup, td, 3, &n3);
+				char	   *code;
+
+				if (n1 || n2 || n3)
+					continue;
+				code = SPI_getvalue(tup, td, 4);
+				cells[k].x = x;
+				cells[k].y = y;
+				cells[k].people = p;
+				cells[k].district = code ? find_district(dists, nd, code) : -1;
+				if (code)
+					pfree(code);
+				k++;
+			}
+			nc = k;
+		}
+		MemoryContextSwitchTo(oldcxt);
+		SPI_freetuptable(SPI_tuptable);
+
+		rc = rm_cov_run_people(hd->run, cells, nc, &hd->res);
+		if (rc != RM_OK)
+			cov_raise(geo, rc);
 	}
+	rm_cov_run_free(hd->run);
+	hd->run = NULL;
 
 	/* ---- results */
 	for (size_t i = 0; i < hd->res.n_gaps; i++)

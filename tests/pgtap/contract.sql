@@ -1,7 +1,7 @@
 -- The public contract of ../shared/API.md: tables, columns, keys, functions, roles.
 -- Written from API.md; a failure here means the contract is broken.
 BEGIN;
-SELECT plan(156);
+SELECT plan(170);
 SELECT has_table('riskmap', 'district', 'table riskmap.district exists');
 SELECT col_type_is('riskmap', 'district', 'code', 'text', 'riskmap.district.code is text');
 SELECT col_type_is('riskmap', 'district', 'name', 'text', 'riskmap.district.name is text');
@@ -161,5 +161,27 @@ SELECT ok(EXISTS (SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrel
           'GiST index on riskmap.' || g.t || '.' || g.c)
 FROM (VALUES ('district', 'geom'), ('risk_source', 'geom'), ('shelter', 'geom'), ('population', 'geom'),
              ('road', 'geom'), ('drill', 'area')) AS g(t, c);
+
+-- The geo engine, tiles and drill planning (API.md, SQL functions).
+SELECT is((SELECT pg_get_function_result('riskmap.undrilled_areas(integer,integer,text)'::regprocedure)),
+          'TABLE(source_id bigint, district_code text, risk_level smallint, zone geometry)', 'undrilled_areas columns');
+SELECT is((SELECT pg_get_function_result('riskmap.coverage_gaps(double precision,integer,text,text[])'::regprocedure)),
+          'TABLE(district_code text, gap geometry, gap_area_m2 double precision, exposed_people double precision, source_ids bigint[])', 'coverage_gaps columns');
+SELECT is((SELECT pg_get_function_result('riskmap.evacuation_assignment(double precision,double precision,boolean,text)'::regprocedure)),
+          'TABLE(population_id bigint, shelter_id bigint, people double precision, time_s double precision)', 'evacuation_assignment columns');
+SELECT is((SELECT pg_get_function_result('riskmap.evacuation_catchments(double precision,double precision,boolean,text)'::regprocedure)),
+          'TABLE(shelter_id bigint, catchment geometry, people double precision, capacity integer, max_time_s double precision)', 'evacuation_catchments columns');
+SELECT is((SELECT pg_get_function_result('riskmap.allocate_drills(integer,text)'::regprocedure)),
+          'TABLE(org_kind text, org_code text, drill_class text, subject text, month integer, source_ids bigint[], score double precision)', 'allocate_drills columns');
+SELECT has_function('riskmap', 'accept_allocation', ARRAY['integer', 'text']::name[], 'riskmap.accept_allocation(integer, text) exists');
+SELECT function_returns('riskmap', 'blind_scenario', ARRAY['bigint', 'integer']::name[], 'jsonb', 'riskmap.blind_scenario returns jsonb');
+SELECT function_returns('riskmap', 'tile', ARRAY['integer', 'integer', 'integer', 'text', 'integer']::name[], 'bytea', 'riskmap.tile returns bytea');
+-- Plain calls resolve: integer levels, defaults.
+SELECT lives_ok($$SELECT * FROM riskmap.coverage_gaps(3000, 3)$$, 'coverage_gaps(3000, 3) resolves');
+SELECT lives_ok($$SELECT * FROM riskmap.undrilled_areas()$$, 'undrilled_areas() with defaults');
+SELECT lives_ok($$SELECT * FROM riskmap.evacuation_assignment()$$, 'evacuation_assignment() with defaults');
+SELECT lives_ok($$SELECT * FROM riskmap.evacuation_catchments()$$, 'evacuation_catchments() with defaults');
+SELECT lives_ok($$SELECT * FROM riskmap.allocate_drills(2026)$$, 'allocate_drills(year) with defaults');
+SELECT lives_ok($$SELECT riskmap.tile(0, 0, 0)$$, 'tile(z, x, y) with defaults');
 SELECT * FROM finish();
 ROLLBACK;

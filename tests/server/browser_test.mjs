@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { check, done, psql, sleep } from './lib.mjs';
+import { check, done, json, psql, sleep } from './lib.mjs';
 
 const require = createRequire(path.join(process.env.RISKMAP_SRC, 'web', 'package.json'));
 const { chromium } = require('playwright-core');
@@ -60,6 +60,7 @@ try {
   check(await page.locator('#legend').isVisible(), 'legend shown');
   check((await page.locator('#legend').innerText()).includes('#7F0000'), 'legend explains the #7F0000 cross-hatch');
   check(await page.locator('.leaflet-control-layers-base input').count() === 2, 'layer switch with two styles');
+  check(await page.locator('.leaflet-control-layers-overlays input').count() === 1, 'a compliance overlay in the layer switch');
 
   // side panel of a district
   await page.selectOption('#district', '500103');
@@ -104,6 +105,57 @@ try {
   check(tileResponses > before, `the viewer reloads its tiles after a change (${Date.now() - t0} ms)`);
   await page.waitForFunction(() => [...document.querySelectorAll('.leaflet-tile')].every((t) => t.classList.contains('leaflet-tile-loaded')), null, { timeout: 30000 });
 
+  // the compliance overlay (supervision view): district polygons coloured by
+  // quota, a popup with the counts, the departments in the side panel
+  {
+    const api = (await json('/api/compliance')).json;
+    const withGeom = api.features.filter((f) => f.geometry);
+    await page.evaluate(() => window.__riskmap.map.closePopup());
+    await page.locator('.leaflet-control-layers-overlays label', { hasText: 'Compliance' }).click();
+    await page.waitForFunction(() => window.__riskmap.complianceLoaded > 0, null, { timeout: 10000 });
+    await page.evaluate(() => window.__riskmap.map.setView([29.60, 106.60], 12, { animate: false }));
+    const paths = await page.$$eval('.leaflet-overlay-pane svg path.leaflet-interactive', (ps) => ps.map((p) => ({
+      d: (p.getAttribute('d') || '').length, stroke: p.getAttribute('stroke'), dash: p.getAttribute('stroke-dasharray') })));
+    check(paths.length === withGeom.length && paths.every((p) => p.d > 10), `one SVG path per district (${paths.length}/${withGeom.length})`);
+    const colours = new Set(paths.map((p) => p.stroke));
+    const anyMet = api.features.some((f) => f.properties.quota_met), anyUnmet = api.features.some((f) => !f.properties.quota_met);
+    check((!anyMet || colours.has('#1a7f37')) && (!anyUnmet || colours.has('#d7191c')), `met green, unmet red (${[...colours]})`);
+    check((await page.locator('#legend').innerText()).includes('演练达标'), 'legend explains the compliance colours');
+    const depts = page.locator('#departments .dept-item');
+    check(await page.locator('#compliance-panel').isVisible() && await depts.count() === api.departments.length,
+      `side panel lists the departments (${await depts.count()}/${api.departments.length})`);
+    const yjj = api.departments.find((d) => d.code === 'yjj');
+    if (yjj) {
+      const t = await page.locator('#departments .dept-item[data-code="yjj"]').innerText();
+      check(t.includes('市应急管理局') && t.includes(yjj.quota_met ? '达标' : '未达标') && t.includes(`专项 ${yjj.special}/${yjj.required_special}`),
+        `department entry with status and counts (${t.replace(/\s+/g, ' ')})`);
+    }
+    // a click inside 渝中区, away from its sources, opens the district's figures
+    await page.waitForFunction(() => [...document.querySelectorAll('.leaflet-tile')].every((t) => t.classList.contains('leaflet-tile-loaded')), null, { timeout: 30000 });
+    const at = await page.evaluate(() => {
+      const m = window.__riskmap.map;
+      const p = m.latLngToContainerPoint([29.575, 106.51]);
+      const r = m.getContainer().getBoundingClientRect();
+      return { x: r.left + p.x, y: r.top + p.y };
+    });
+    await page.mouse.click(at.x, at.y);
+    await page.locator('.leaflet-popup .compliance-popup[data-code="500103"]').waitFor({ timeout: 10000 }).catch(() => {});
+    const yz = api.features.find((f) => f.id === '500103').properties;
+    const popup = page.locator('.leaflet-popup .compliance-popup[data-code="500103"]');
+    const text = (await popup.count()) ? await popup.innerText() : '';
+    check(text.includes('渝中区') && text.includes(`${yz.comprehensive} / 应 ≥ ${yz.required_comprehensive}`)
+      && text.includes(`${yz.special} / 应 ≥ ${yz.required_special}`) && text.includes(`${yz.materials_overdue} 次重点演练`)
+      && text.includes(`未完成 ${yz.open_actions}，其中逾期 ${yz.overdue_actions}`) && text.includes(yz.overall_plan_filed ? '已备案' : '未备案'),
+      `district popup with the counts of /api/compliance (${text.replace(/\s+/g, ' ')})`);
+    await page.waitForTimeout(400);
+    await page.screenshot({ path: path.join(OUT, 'viewer-compliance.png') });
+    // off again: polygons and the department list go
+    await page.evaluate(() => window.__riskmap.map.closePopup());
+    await page.locator('.leaflet-control-layers-overlays label', { hasText: 'Compliance' }).click();
+    check(await page.locator('.leaflet-overlay-pane svg path.leaflet-interactive').count() === 0 && !(await page.locator('#compliance-panel').isVisible()),
+      'switching the overlay off removes the polygons and the department list');
+  }
+
   // the evacuation style
   await page.locator('.leaflet-control-layers-base label', { hasText: 'Evacuation' }).click();
   await page.waitForFunction(() => {
@@ -114,7 +166,7 @@ try {
   check(failedTiles.length === 0 && (await page.evaluate(() => window.__riskmap.tileErrors)) === 0, 'still no failed tile');
   check(external.length === 0, `nothing fetched from outside the server (${external.slice(0, 3).join(' ')})`);
   check(consoleErrors.length === 0, `no console errors (${consoleErrors.slice(0, 3).join(' | ')})`);
-  console.log(`# screenshots: ${path.join(OUT, 'viewer.png')} ${path.join(OUT, 'viewer-click.png')}`);
+  console.log(`# screenshots: ${path.join(OUT, 'viewer.png')} ${path.join(OUT, 'viewer-click.png')} ${path.join(OUT, 'viewer-compliance.png')}`);
 } catch (e) {
   console.log(`not ok - browser test threw: ${e.stack || e}`);
   status = 1;

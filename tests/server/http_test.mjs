@@ -50,7 +50,10 @@ for (const p of ['/tiles/risk/99/1/1.png', '/tiles/risk/a/b/c.png', '/tiles/risk
   '/tiles/risk/0/0/0@3x.png', '/tiles/risk/0/0/0@2.png', '/tiles/risk/-1/0/0.png', '/tiles/risk/23/0/0.png',
   '/tiles/risk/1/0/0@0.5x.png', '/api/uncovered?district=999999', "/api/uncovered?district=500103'%3Bselect%201",
   '/api/uncovered?district=500103&as_of=2026-02-30x', '/api/source?lon=abc&lat=29', '/api/source?lon=200&lat=29',
-  '/api/source?lat=29', '/api/source?lon=106.5&lat=29.5&max_m=-1']) {
+  '/api/source?lat=29', '/api/source?lon=106.5&lat=29.5&max_m=-1',
+  '/api/compliance?year=abc', '/api/compliance?year=20261', '/api/compliance?year=1800', '/api/compliance?year=2026x',
+  '/api/compliance?year=-2026', "/api/compliance?year=2026'", '/api/compliance?as_of=2026-13-01',
+  '/api/compliance?as_of=2026-02-30', '/api/compliance?year=2026&as_of=tomorrow']) {
   const r = await request(p);
   check(r.status === 400, `${p} → 400 (${r.status})`);
   check(/application\/json/.test(r.headers['content-type'] || '') && JSON.parse(r.body).error, `${p}: JSON error body`);
@@ -171,6 +174,91 @@ for (const style of ['risk', 'evacuation']) {
   check(p.distance_m > 0 && p.distance_m < 100, `distance_m ${p.distance_m}`);
   const far = await request('/api/source?lon=106.0&lat=29.0&max_m=100');
   check(far.status === 404, `/api/source far away with max_m → 404 (${far.status})`);
+}
+
+// --- supervision: /api/compliance against riskmap.compliance and riskmap.open_actions
+{
+  const Y = Number(psql('select extract(year from current_date)::int'));
+  const today = psql('select current_date::text');
+  const FIELDS = ['code', 'name', 'comprehensive', 'special', 'required_comprehensive', 'required_special', 'quota_met',
+    'materials_overdue', 'overall_plan_filed', 'open_actions', 'overdue_actions'];
+  // The expected answer straight from the SQL functions, keyed by kind:code.
+  const expected = (year, asOf) => {
+    const rows = JSON.parse(psql(`select coalesce(json_agg(json_build_object('kind', c.org_kind, 'code', c.org_code,
+        'name', c.org_name, 'comprehensive', c.comprehensive, 'special', c.special,
+        'required_comprehensive', c.required_comprehensive, 'required_special', c.required_special,
+        'quota_met', c.quota_met, 'materials_overdue', c.materials_overdue, 'overall_plan_filed', c.overall_plan_filed,
+        'open_actions', (select count(*) from riskmap.open_actions('${asOf}') o join riskmap.drill d on d.id = o.drill_id
+                         where o.org_code = c.org_code and (d.organizer_district is not null) = (c.org_kind = 'district')),
+        'overdue_actions', (select count(*) from riskmap.open_actions('${asOf}') o join riskmap.drill d on d.id = o.drill_id
+                         where o.org_code = c.org_code and (d.organizer_district is not null) = (c.org_kind = 'district')
+                           and o.days_overdue > 0)) order by c.org_kind, c.org_code), '[]')
+      from riskmap.compliance(${year}, '${asOf}') c`));
+    return rows;
+  };
+  const same = (api, year, asOf, where) => {
+    const exp = expected(year, asOf);
+    const got = [...api.features.map((f) => ({ kind: 'district', ...f.properties })),
+      ...api.departments.map((d) => ({ kind: 'department', ...d }))];
+    const pick = (o) => JSON.stringify(['kind', ...FIELDS].map((k) => o[k]));
+    const a = got.map(pick).sort(), b = exp.map(pick).sort();
+    check(a.length === b.length && a.every((x, i) => x === b[i]), `${where}: rows equal riskmap.compliance(${year}, ${asOf}) + open_actions (${a.length} rows)${a.join() === b.join() ? '' : `\n# got ${a.join(' ')}\n# want ${b.join(' ')}`}`);
+  };
+
+  const r = await json('/api/compliance');
+  check(r.status === 200 && /application\/json/.test(r.headers['content-type']), `/api/compliance → 200 JSON (${r.status})`);
+  checkFeatureCollection(r.json, '/api/compliance');
+  check(r.json.year === Y && r.json.as_of === today, `defaults: year ${r.json.year} = ${Y}, as_of ${r.json.as_of} = ${today}`);
+  const nd = Number(psql('select count(*) from riskmap.district')), np = Number(psql('select count(*) from riskmap.department'));
+  check(r.json.features.length === nd && Array.isArray(r.json.departments) && r.json.departments.length === np,
+    `one feature per district (${r.json.features.length}/${nd}), one entry per department (${r.json.departments && r.json.departments.length}/${np})`);
+  check(r.json.features.every((f) => f.id === f.properties.code && ['Polygon', 'MultiPolygon'].includes(f.geometry && f.geometry.type)),
+    'district features: id = code, polygon geometry');
+  const yz = r.json.features.find((f) => f.id === '500103');
+  const ring = yz && (yz.geometry.type === 'Polygon' ? yz.geometry.coordinates[0] : yz.geometry.coordinates[0][0]);
+  const xs = ring ? ring.map((p) => p[0]) : [], ys = ring ? ring.map((p) => p[1]) : [];
+  check(ring && Math.abs(Math.min(...xs) - 106.50) < 1e-4 && Math.abs(Math.max(...xs) - 106.60) < 1e-4
+    && Math.abs(Math.min(...ys) - 29.53) < 1e-4 && Math.abs(Math.max(...ys) - 29.58) < 1e-4, '500103 geometry is the district polygon');
+  check(r.json.departments.every((d) => FIELDS.every((k) => k in d)) && r.json.features.every((f) => FIELDS.every((k) => k in f.properties)),
+    'every entry has code, name, counts, requirements, quota_met, materials_overdue, overall_plan_filed, open/overdue actions');
+  same(r.json, Y, today, '/api/compliance');
+  check(r.json.summary && r.json.summary.districts === nd
+    && r.json.summary.districts_quota_met === r.json.features.filter((f) => f.properties.quota_met).length, `summary ${JSON.stringify(r.json.summary)}`);
+
+  // a date whose answer is known (the fixture's drills, materials and actions)
+  const asOf = `${Y}-12-31`;
+  const k = await json(`/api/compliance?year=${Y}&as_of=${asOf}`);
+  check(k.status === 200 && k.json.year === Y && k.json.as_of === asOf, `/api/compliance?year=${Y}&as_of=${asOf} → 200`);
+  same(k.json, Y, asOf, `year=${Y}&as_of=${asOf}`);
+  const by = (code) => k.json.features.find((f) => f.id === code)?.properties || k.json.departments.find((d) => d.code === code);
+  const want = {
+    500103: [1, 2, 1, 2, true, 1, true, 2, 1], 500112: [0, 1, 1, 2, false, 0, false, 0, 0],
+    yjj: [1, 1, 0, 1, true, 0, null, 1, 1], slj: [0, 0, 0, 1, false, 0, null, 0, 0],
+  };
+  for (const [code, w] of Object.entries(want)) {
+    const p = by(code) || {};
+    const got = ['comprehensive', 'special', 'required_comprehensive', 'required_special', 'quota_met', 'materials_overdue',
+      'overall_plan_filed', 'open_actions', 'overdue_actions'].map((f) => p[f]);
+    check(JSON.stringify(got) === JSON.stringify(w), `${code} as of ${asOf}: ${JSON.stringify(got)} = ${JSON.stringify(w)}`);
+  }
+  // last year: nothing planned, nothing met; before the actions were due: none overdue
+  const last = await json(`/api/compliance?year=${Y - 1}&as_of=${Y - 1}-12-31`);
+  check(last.status === 200 && last.json.features.every((f) => f.properties.comprehensive === 0 && f.properties.special === 0 && !f.properties.quota_met),
+    `year=${Y - 1}: no drills, no quota met`);
+  same(last.json, Y - 1, `${Y - 1}-12-31`, `year=${Y - 1}`);
+  const early = await json(`/api/compliance?year=${Y}&as_of=${Y}-03-20`);
+  same(early.json, Y, `${Y}-03-20`, `as_of=${Y}-03-20`);
+  const e103 = early.json.features.find((f) => f.id === '500103').properties;
+  check(e103.materials_overdue === 0 && e103.overdue_actions === 0 && e103.open_actions === 3,
+    `as of ${Y}-03-20 materials not yet due, 3 actions open, none overdue (${e103.materials_overdue}, ${e103.open_actions}, ${e103.overdue_actions})`);
+  const onlyAsOf = await json(`/api/compliance?as_of=${Y - 1}-06-30`);
+  check(onlyAsOf.status === 200 && onlyAsOf.json.year === Y - 1, `as_of alone: the year of as_of (${onlyAsOf.json.year})`);
+  // a change shows at once (computed per request, no cache)
+  psql(`insert into riskmap.drill (id, year, title, drill_class, organizer_department, scheduled_on, status) overriding system value
+        values (106, ${Y}, '市水利局防汛专项演练', 'special', 'slj', make_date(${Y}, 12, 20), 'planned')`);
+  const slj = (await json(`/api/compliance?year=${Y}&as_of=${asOf}`)).json.departments.find((d) => d.code === 'slj');
+  check(slj.special === 1 && slj.quota_met === true, `a new drill shows at once (slj special ${slj.special}, quota_met ${slj.quota_met})`);
+  psql('delete from riskmap.drill where id = 106');
 }
 
 // --- invalidation: a committed change shows in the tiles it touches within a second

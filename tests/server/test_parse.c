@@ -79,6 +79,8 @@ static void test_api_and_json(void **state)
     assert_int_equal(parse("/api/districts").kind, RM_ROUTE_DISTRICTS);
     assert_int_equal(parse("/api/source").kind, RM_ROUTE_SOURCE);
     assert_int_equal(parse("/api/styles").kind, RM_ROUTE_STYLES);
+    assert_int_equal(parse("/api/compliance").kind, RM_ROUTE_COMPLIANCE);
+    assert_int_equal(parse("/api/compliance/").kind, RM_ROUTE_NOT_FOUND);
     struct rm_route r = parse("/tiles/evacuation.json");
     assert_int_equal(r.kind, RM_ROUTE_TILEJSON);
     assert_string_equal(r.style, "evacuation");
@@ -131,6 +133,18 @@ static void test_numbers(void **state)
     assert_false(rm_parse_date("2026-13-01"));
     assert_false(rm_parse_date("2026-1-01"));
     assert_false(rm_parse_date("yesterday"));
+    int y = 0;
+    assert_true(rm_parse_year("2026", &y));
+    assert_int_equal(y, 2026);
+    assert_true(rm_parse_year("1949", &y) && rm_parse_year("2200", &y));
+    assert_false(rm_parse_year("1948", &y));
+    assert_false(rm_parse_year("2201", &y));
+    assert_false(rm_parse_year("202", &y));
+    assert_false(rm_parse_year("20261", &y));
+    assert_false(rm_parse_year("+026", &y));
+    assert_false(rm_parse_year("2o26", &y));
+    assert_false(rm_parse_year("", &y));
+    assert_false(rm_parse_year(NULL, &y));
     assert_true(rm_valid_code("500103"));
     assert_false(rm_valid_code(""));
     assert_false(rm_valid_code("5001'03"));

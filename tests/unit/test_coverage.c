@@ -301,6 +301,51 @@ test_invalid_district(void **state)
 	free(src.buf);
 }
 
+/* The two passes: the boxes cover the cells that count, and the people of
+ * the cells inside the boxes only equal those of all cells. */
+static void
+test_two_passes(void **state)
+{
+	fixture    *f = *state;
+	rm_cov_result res;
+	rm_cov_run *run = NULL;
+	double	   *boxes = NULL;
+	size_t		nbox = 0,
+				nsel = 0;
+	rm_cov_cell sel[5];
+	rm_cov_cell far = {106.39, 29.19, 1000, 1};	/* in B, far from any zone */
+
+	assert_int_equal(rm_cov_run_gaps(f->geo, &f->in, &run, &res), RM_OK);
+	assert_non_null(run);
+	assert_int_equal(res.n_gaps, 2);
+	assert_true(res.gaps[0].people == 0 && res.gaps[1].people == 0);
+	assert_int_equal(rm_cov_run_boxes(run, &boxes, &nbox), RM_OK);
+	assert_true(nbox >= 2);
+	for (size_t i = 0; i < 5; i++)
+	{
+		const rm_cov_cell *c = i < 4 ? &f->cells[i] : &far;
+		int			in_box = 0;
+
+		for (size_t k = 0; k < nbox; k++)
+			in_box |= c->x >= boxes[4 * k] && c->x <= boxes[4 * k + 2] &&
+				c->y >= boxes[4 * k + 1] && c->y <= boxes[4 * k + 3];
+		/* every cell of the fixture is in a gap; the far one in no box */
+		assert_int_equal(in_box, i < 4);
+		if (in_box)
+			sel[nsel++] = *c;
+	}
+	assert_int_equal(rm_cov_run_people(run, sel, nsel, &res), RM_OK);
+	assert_true(res.gaps[0].people == 3 + 2 + 100);
+	assert_true(res.gaps[1].people == 5);
+	/* a second call counts afresh; the far cell adds nothing */
+	sel[nsel++] = far;
+	assert_int_equal(rm_cov_run_people(run, sel, nsel, &res), RM_OK);
+	assert_true(res.gaps[1].people == 5);
+	free(boxes);
+	rm_cov_run_free(run);
+	rm_cov_result_free(&res);
+}
+
 int
 main(void)
 {
@@ -312,6 +357,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_interrupt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_invalid_district, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_two_passes, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

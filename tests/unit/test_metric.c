@@ -181,6 +181,49 @@ test_circle_radius(void **state)
 	rm_geo_free(geo);
 }
 
+/* rm_geodesic_ring (the tile renderer's circles): n vertices on the true
+ * radius, vertex i at azimuth 360 i / n, at several latitudes and radii
+ * (local formula up to 20 km and 85 degrees, geod_direct beyond); bad input
+ * is an error, not a crash. */
+static void
+test_ring_vertices(void **state)
+{
+	rm_geo	   *geo = rm_geo_new();
+	const double lats[] = {0, 29.56, -45, 60, 79.9, 85, 89.5};
+	const double radii[] = {1, 150, 1500, 9999, 10000, 20000, 50000, 300000};
+	double		xy[2 * 64];
+
+	(void) state;
+	assert_non_null(geo);
+	for (size_t a = 0; a < sizeof lats / sizeof *lats; a++)
+		for (size_t b = 0; b < sizeof radii / sizeof *radii; b++)
+		{
+			/* 63: an odd count, the mirrored halves meet differently */
+			int			n = (a + b) % 2 ? 63 : 64;
+
+			assert_int_equal(rm_geodesic_ring(geo, 106.55, lats[a], radii[b], n, xy), 1);
+			for (int i = 0; i < n; i++)
+			{
+				double		s12,
+							azi1;
+
+				geod_inverse(&G, lats[a], 106.55, xy[2 * i + 1], xy[2 * i], &s12, &azi1, NULL);
+				if (fabs(s12 - radii[b]) > radii[b] * 2e-5)
+					fail_msg("lat %g r %g vertex %d: %.6f m", lats[a], radii[b], i, s12);
+				/* vertex i at azimuth 360 i / n, clockwise from north (about:
+				 * the local formula bends it by s tan(lat) / 2R) */
+				if (fabs(remainder(azi1 - 360.0 * i / n, 360.0)) > 2)
+					fail_msg("lat %g r %g: vertex %d of %d at azimuth %g", lats[a], radii[b], i, n, azi1);
+			}
+		}
+	assert_int_equal(rm_geodesic_ring(geo, 106.55, 29.56, 0, 64, xy), 0);
+	assert_int_equal(rm_geodesic_ring(geo, 106.55, 29.56, NAN, 64, xy), 0);
+	assert_int_equal(rm_geodesic_ring(geo, 106.55, 95, 100, 64, xy), 0);
+	assert_int_equal(rm_geodesic_ring(geo, 106.55, 29.56, 100, 2, xy), 0);
+	assert_true(rm_geo_error(geo)[0] != '\0');
+	rm_geo_free(geo);
+}
+
 /* Area of the lon/lat quadrangle [lon0, lon0 + dlon] x [lat1, lat2] with
  * edges along parallels, on WGS 84 (authalic formula). */
 static double
@@ -423,6 +466,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_segments),
 		cmocka_unit_test(test_circle_radius),
+		cmocka_unit_test(test_ring_vertices),
 		cmocka_unit_test(test_area_known),
 		cmocka_unit_test(test_line_buffer),
 		cmocka_unit_test(test_polygon_buffer),

@@ -12,7 +12,6 @@
 
 #include <cairo.h>
 #include <geos_c.h>
-#include <geodesic.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -254,35 +253,6 @@ test_empty_tile(void **state)
 	free(s);
 }
 
-/* Circle vertices lie at the ground radius: within 0.05 % (small circles,
- * local ellipse) or exactly (geod_direct), at several latitudes. */
-static void
-test_ring_vertices(void **state)
-{
-	const double lats[] = {0, 29.56, 45, 60, 79.9, 85};
-	const double radii[] = {1, 150, 1500, 9999, 10000, 50000, 300000};
-	struct geod_geodesic g;
-	double		xy[2 * 64];
-	int			a,
-				b,
-				i;
-
-	geod_init(&g, 6378137.0, 1.0 / 298.257223563);
-	for (a = 0; a < 6; a++)
-		for (b = 0; b < 7; b++)
-		{
-			rm_geodesic_ring(106.55, lats[a], radii[b], 64, xy);
-			for (i = 0; i < 64; i++)
-			{
-				double		s12;
-
-				geod_inverse(&g, lats[a], 106.55, xy[2 * i + 1], xy[2 * i], &s12, NULL, NULL);
-				if (fabs(s12 - radii[b]) > radii[b] * 5e-4)
-					fail_msg("lat %g r %g vertex %d: %.6f m", lats[a], radii[b], i, s12);
-			}
-		}
-}
-
 /* A point's zone is a geodesic circle: its pixel radius matches the ground
  * radius (Mercator scale at that latitude) within 1 %. */
 static void
@@ -342,58 +312,139 @@ test_circle_radius(void **state)
 	free(s);
 }
 
-/* A line's zone: GEOS buffer in the geodesic azimuthal equidistant frame; its
+/* Pixels per ground metre at latitude lat, zoom z, scale 1 (Web Mercator). */
+static double
+ground_px(int z, double lat)
+{
+	double		e2 = 0.00669437999014,
+				phi = lat * M_PI / 180,
+				nrad = 6378137.0 / sqrt(1 - e2 * sin(phi) * sin(phi));
+
+	return 256.0 * ldexp(1.0, z) / (2 * M_PI * nrad * cos(phi));
+}
+
+/* The zone of wkt (radius r m) filled red, no outline, on tile z16 x y. */
+static img
+zone_image(const char *wkt, double r, int x, int y)
+{
+	rm_style   *s = style("{\"layers\": [{\"type\": \"impact_zones\", \"width\": 0,"
+						  " \"fill_by_level\": [\"#FF0000\", \"#FF0000\", \"#FF0000\", \"#FF0000\"]}]}");
+	size_t		len;
+	unsigned char *g = wkb(wkt, &len);
+	rm_feature	f = {.wkb = g, .wkb_len = len, .radius_m = r, .level = 2};
+	img			im = render1(s, 16, x, y, 1, &f, 1);
+
+	free(g);
+	free(s);
+	return im;
+}
+
+/* The z16 tile (x, y) holding Jiefangbei, and the lon/lat of its pixels
+ * (ax, ay) and (bx, by) in ll[0..3]. */
+static void
+jiefangbei_tile(double ax, double ay, double bx, double by, int *x, int *y, double ll[4])
+{
+	double		px,
+				py;
+
+	lonlat_tile(16, 106.55, 29.56, x, y, &px, &py);
+	global_lonlat(16, *x * 256.0 + ax, *y * 256.0 + ay, &ll[0], &ll[1]);
+	global_lonlat(16, *x * 256.0 + bx, *y * 256.0 + by, &ll[2], &ll[3]);
+}
+
+/* First and last pixel (alpha > 127) of row or column k, -1 when none. */
+static void
+extent(const img *im, int k, int column, int *first, int *last)
+{
+	*first = *last = -1;
+	for (int i = 0; i < im->w; i++)
+		if ((column ? alpha(im, k, i) : alpha(im, i, k)) > 127)
+		{
+			if (*first < 0)
+				*first = i;
+			*last = i;
+		}
+}
+
+/* A line's zone: rm_metric's ground buffer (rm_ground_buffer); its
  * half-width across the middle of the line is the ground radius (1 %). */
 static void
 test_line_buffer_width(void **state)
 {
-	rm_style   *s = style("{\"layers\": [{\"type\": \"impact_zones\", \"width\": 0,"
-						  " \"fill_by_level\": [\"#FF0000\", \"#FF0000\", \"#FF0000\", \"#FF0000\"]}]}");
-	double		lon0,
-				lat0,
-				lon1,
-				lat1,
-				px,
-				py,
-				r = 120;
+	double		ll[4],
+				r = 120,
+				expect;
 	int			x,
 				y,
-				i,
-				top = -1,
-				bottom = -1;
+				top,
+				bottom;
 	char		wkt[256];
-	size_t		len;
-	unsigned char *g;
-	rm_feature	f = {.radius_m = r, .level = 2};
 	img			im;
-	double		e2 = 0.00669437999014,
-				phi,
-				nrad,
-				expect;
 
-	lonlat_tile(16, 106.55, 29.56, &x, &y, &px, &py);
-	global_lonlat(16, x * 256.0 + 40, y * 256.0 + 128, &lon0, &lat0);
-	global_lonlat(16, x * 256.0 + 216, y * 256.0 + 128, &lon1, &lat1);
-	snprintf(wkt, sizeof wkt, "LINESTRING(%.12f %.12f, %.12f %.12f)", lon0, lat0, lon1, lat1);
-	g = wkb(wkt, &len);
-	f.wkb = g;
-	f.wkb_len = len;
-	im = render1(s, 16, x, y, 1, &f, 1);
-	for (i = 0; i < 256; i++)
-		if (alpha(&im, 128, i) > 127)
-		{
-			if (top < 0)
-				top = i;
-			bottom = i;
-		}
-	phi = lat0 * M_PI / 180;
-	nrad = 6378137.0 / sqrt(1 - e2 * sin(phi) * sin(phi));
-	expect = r * 256.0 * 65536 / (2 * M_PI * nrad * cos(phi));
+	jiefangbei_tile(40, 128, 216, 128, &x, &y, ll);
+	snprintf(wkt, sizeof wkt, "LINESTRING(%.12f %.12f, %.12f %.12f)", ll[0], ll[1], ll[2], ll[3]);
+	im = zone_image(wkt, r, x, y);
+	extent(&im, 128, 1, &top, &bottom);
+	expect = r * ground_px(16, ll[1]);
 	assert_true(top > 0 && bottom < 255);
 	assert_float_equal((bottom - top + 1) / 2.0, expect, expect * 0.01 + 1);
 	free(im.px);
-	free(g);
-	free(s);
+}
+
+/* A polygon's zone (rm_ground_buffer, the polygon made valid first): a
+ * square grown by the radius on each side (1 %); a bow-tie draws without
+ * error; a geometry more than 20 degrees across is an error for the tile. */
+static void
+test_polygon_zone(void **state)
+{
+	double		ll[4],
+				r = 80,
+				expect;
+	int			x,
+				y,
+				left,
+				right;
+	char		wkt[512];
+	img			im;
+	double		lon0,
+				lat0,
+				lon1,
+				lat1;
+
+	jiefangbei_tile(98, 158, 158, 98, &x, &y, ll);
+	lon0 = ll[0];
+	lat0 = ll[1];
+	lon1 = ll[2];
+	lat1 = ll[3];
+	snprintf(wkt, sizeof wkt, "POLYGON((%.12f %.12f, %.12f %.12f, %.12f %.12f, %.12f %.12f, %.12f %.12f))",
+			 lon0, lat0, lon1, lat0, lon1, lat1, lon0, lat1, lon0, lat0);
+	im = zone_image(wkt, r, x, y);
+	extent(&im, 128, 0, &left, &right);
+	expect = r * ground_px(16, (lat0 + lat1) / 2);
+	assert_true(left > 0 && right < 255);
+	assert_float_equal((right - left + 1 - 60) / 2.0, expect, expect * 0.01 + 1);
+	free(im.px);
+	/* a bow-tie: made valid, drawn */
+	snprintf(wkt, sizeof wkt, "POLYGON((%.12f %.12f, %.12f %.12f, %.12f %.12f, %.12f %.12f, %.12f %.12f))",
+			 lon0, lat0, lon1, lat1, lon1, lat0, lon0, lat1, lon0, lat0);
+	im = zone_image(wkt, r, x, y);
+	assert_true(alpha(&im, 128, 128) > 127);
+	free(im.px);
+	/* too large for a ground buffer */
+	{
+		rm_style   *s = style("{\"layers\": [{\"type\": \"impact_zones\"}]}");
+		size_t		len;
+		unsigned char *g = wkb("LINESTRING(90 29.56, 106.55 29.56, 120 29.56)", &len);
+		rm_feature	f = {.wkb = g, .wkb_len = len, .radius_m = r, .level = 1};
+		rm_render  *rr = rm_render_new(s, 16, x, y, 1);
+
+		assert_int_equal(rm_render_begin(rr, &s->layers[0]), 0);
+		assert_int_equal(rm_render_feature(rr, &s->layers[0], &f), -1);
+		assert_non_null(strstr(rm_render_error(rr), "too large"));
+		rm_render_free(rr);
+		free(g);
+		free(s);
+	}
 }
 
 /* The hatch follows the global pixel grid: neighbouring tiles continue it. */
@@ -677,9 +728,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tile_math),
 		cmocka_unit_test(test_empty_tile),
-		cmocka_unit_test(test_ring_vertices),
 		cmocka_unit_test(test_circle_radius),
 		cmocka_unit_test(test_line_buffer_width),
+		cmocka_unit_test(test_polygon_zone),
 		cmocka_unit_test(test_hatch_seamless),
 		cmocka_unit_test(test_labels_across_edges),
 		cmocka_unit_test(test_label_collision),
