@@ -145,6 +145,16 @@ for name in ["lon", "lat", "max_m"]:
         if p in ("-1", "+1", "-0", "1.5"):
             allowed = {200, 400, 404}  # numbers: a source, 404 "no risk source there", or 400 out of range (max_m < 0)
         expect("source %s=%r" % (name, p[:40]), "/api/source?lon=%(lon)s&lat=%(lat)s&max_m=%(max_m)s" % v, allowed)
+for name in ["year", "as_of"]:
+    for p in INJECT + RAW_INJECT + LONG:
+        if p == "":
+            continue  # an empty value means "not given": 200
+        q = pct(p) if p not in RAW_INJECT else p
+        other = "as_of=2026-06-01" if name == "year" else "year=2026"
+        allowed = TOO_LONG if len(p) > 1000 else {400}
+        expect("compliance %s=%r" % (name, p[:40]), "/api/compliance?%s=%s&%s" % (name, q, other), allowed)
+for y in ["1948", "2201", "0", "20260", "2026.0"]:
+    expect("compliance year=%s" % y, "/api/compliance?year=" + y, {400})
 for d in ["2026-02-30", "2026-13-01", "0000-00-00", "2026-1-1", "99999-01-01", "2026-01-01T00:00", "yesterday"]:
     expect("uncovered as_of=%s" % d, "/api/uncovered?as_of=" + d, {400})
 # repeated and unknown parameters do not confuse anything
