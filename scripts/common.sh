@@ -134,6 +134,22 @@ load_demo() {
     -c "drop schema if exists riskmap cascade" \
     -c "create extension riskmap cascade"
   "$RISKMAP_ROOT/data/load_demo" --scale "$scale" -d "$RISKMAP_DB"
+  ensure_tiles_role
+}
+
+# The login riskmap-tiles connects as: riskmap_reader's rights (read every
+# table but sealed scenarios, LISTEN, call riskmap.tile) and nothing more, so
+# that no request can write through the server. Roles are cluster-wide; this
+# needs the extension (riskmap_reader) to exist. The private cluster trusts
+# local connections; elsewhere give it a password or a client certificate.
+ensure_tiles_role() {
+  psql -X -q -v ON_ERROR_STOP=1 -d "$RISKMAP_DB" <<'SQL'
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'riskmap_tiles') THEN
+    CREATE ROLE riskmap_tiles LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION IN ROLE riskmap_reader;
+  END IF;
+END $$;
+SQL
 }
 
 # riskmap-tiles on the demo database, in the background (scripts/stop ends it).
@@ -142,7 +158,10 @@ start_tile_server() {
   local listen=${RISKMAP_TILES_LISTEN:-127.0.0.1:8080} pidfile=$RISKMAP_STATE/riskmap-tiles.pid
   local log=$RISKMAP_STATE/riskmap-tiles.log i
   stop_tile_server
-  nohup "$RISKMAP_BUILD/server/riskmap-tiles" --db "host=$PGHOST port=$PGPORT dbname=$RISKMAP_DB user=${PGUSER:-postgres}" \
+  ensure_tiles_role
+  # RISKMAP_TILES_READ_DB: a conninfo for --read-db (a hot standby), optional.
+  nohup "$RISKMAP_BUILD/server/riskmap-tiles" --db "host=$PGHOST port=$PGPORT dbname=$RISKMAP_DB user=riskmap_tiles" \
+    ${RISKMAP_TILES_READ_DB:+--read-db "$RISKMAP_TILES_READ_DB"} \
     --listen "$listen" --web "$RISKMAP_ROOT/web" >"$log" 2>&1 9>&- &
   echo $! >"$pidfile"
   for i in $(seq 1 50); do

@@ -34,6 +34,7 @@
 
 struct config {
     const char *conninfo;
+    const char *read_conninfo; /* --read-db: tiles and API queries go there (a hot standby) */
     const char *listen;
     const char *web_dir;
     const char *public_url;
@@ -840,6 +841,8 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: riskmap-tiles [--db CONNINFO] [--listen HOST:PORT] [options]\n"
             "  --db CONNINFO     libpq connection string (default: the PG* environment)\n"
+            "  --read-db CONNINFO  send tile and API queries to this database (a hot standby\n"
+            "                    of --db); invalidation LISTENs on --db and waits for its replay\n"
             "  --listen H:P      address to serve on (default 127.0.0.1:8080; [::1]:8080 for IPv6)\n"
             "  --web DIR         the viewer's folder (default %s)\n"
             "  --cache-mb N      tile cache size in MiB, 0 = no cache (default 256)\n"
@@ -910,7 +913,7 @@ int main(int argc, char **argv)
     cfg.margin_px = 128;
     cfg.minzoom = 0;
     cfg.maxzoom = 20;
-    enum { O_WEB = 256, O_CACHE, O_THREADS, O_POOL, O_STYLES, O_MARGIN, O_MAXAGE, O_MINZ, O_MAXZ, O_PUBLIC, O_VERSION };
+    enum { O_WEB = 256, O_CACHE, O_THREADS, O_POOL, O_STYLES, O_MARGIN, O_MAXAGE, O_MINZ, O_MAXZ, O_PUBLIC, O_VERSION, O_READDB };
     static const struct option opts[] = {
         {"db", required_argument, NULL, 'd'},          {"listen", required_argument, NULL, 'l'},
         {"web", required_argument, NULL, O_WEB},       {"cache-mb", required_argument, NULL, O_CACHE},
@@ -919,7 +922,8 @@ int main(int argc, char **argv)
         {"max-age", required_argument, NULL, O_MAXAGE}, {"minzoom", required_argument, NULL, O_MINZ},
         {"maxzoom", required_argument, NULL, O_MAXZ},  {"public-url", required_argument, NULL, O_PUBLIC},
         {"verbose", no_argument, NULL, 'v'},           {"version", no_argument, NULL, O_VERSION},
-        {"help", no_argument, NULL, 'h'},              {NULL, 0, NULL, 0}};
+        {"help", no_argument, NULL, 'h'},              {"read-db", required_argument, NULL, O_READDB},
+        {NULL, 0, NULL, 0}};
     int ch;
     while ((ch = getopt_long(argc, argv, "d:l:vh", opts, NULL)) != -1) {
         switch (ch) {
@@ -935,6 +939,7 @@ int main(int argc, char **argv)
         case O_MINZ: cfg.minzoom = int_arg(optarg, 0, RM_MAX_Z, "--minzoom"); break;
         case O_MAXZ: cfg.maxzoom = int_arg(optarg, 0, RM_MAX_Z, "--maxzoom"); break;
         case O_PUBLIC: cfg.public_url = optarg; break;
+        case O_READDB: cfg.read_conninfo = optarg; break;
         case 'v': cfg.verbose = 1; break;
         case O_VERSION: printf("riskmap-tiles %s\n", RISKMAP_VERSION); return 0;
         case 'h': usage(stdout); return 0;
@@ -991,13 +996,14 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     cache = rm_cache_new(cfg.cache_mb * 1024 * 1024, destroy_response);
-    pool = rm_pool_new(cfg.conninfo, cfg.pool);
+    pool = rm_pool_new(cfg.read_conninfo ? cfg.read_conninfo : cfg.conninfo, cfg.pool);
     if (!cache || !pool) {
         fprintf(stderr, "riskmap-tiles: out of memory\n");
         return 1;
     }
     struct rm_listener *listener =
-        rm_listener_start(cfg.conninfo, cache, cfg.styles, cfg.n_styles, cfg.margin_px, cfg.verbose);
+        rm_listener_start(cfg.conninfo, cache, cfg.styles, cfg.n_styles, cfg.margin_px, cfg.verbose,
+                          cfg.read_conninfo ? rm_replica_new(cfg.read_conninfo, 10000, cfg.verbose) : NULL);
 
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
     if (v6)
@@ -1014,6 +1020,8 @@ int main(int argc, char **argv)
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     fprintf(stderr, "riskmap-tiles %s: serving http://%s/ (port %u), %d threads, %d db connections, cache %zu MiB\n",
             RISKMAP_VERSION, cfg.listen, info ? info->port : 0, cfg.threads, cfg.pool, cfg.cache_mb);
+    if (cfg.read_conninfo)
+        fprintf(stderr, "riskmap-tiles: reads go to --read-db; invalidation follows --db after the read database's replay\n");
 
     int sig = 0;
     sigwait(&sigs, &sig);

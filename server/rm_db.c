@@ -214,6 +214,15 @@ void rm_query(struct rm_pool *p, const char *sql, int nparams, const char *const
             snprintf(out->message, sizeof out->message, "database unavailable");
             continue;
         }
+        /* A query cancelled by a conflict with recovery on a hot standby
+         * (--read-db; 40001) or a deadlock (40P01): try it once more. */
+        if (attempt == 0 && (strcmp(out->sqlstate, "40001") == 0 || strcmp(out->sqlstate, "40P01") == 0)) {
+            if (PQtransactionStatus(p->conns[i]) != PQTRANS_IDLE) {
+                PGresult *rb = PQexec(p->conns[i], "ROLLBACK");
+                PQclear(rb);
+            }
+            continue;
+        }
         /* Class 22 (data exception) is the caller's fault: 400. */
         out->status = strncmp(out->sqlstate, "22", 2) == 0 ? RM_Q_INVALID : RM_Q_ERROR;
         if (PQtransactionStatus(p->conns[i]) != PQTRANS_IDLE) { /* never keep a connection in a transaction */

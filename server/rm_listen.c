@@ -21,6 +21,7 @@ struct rm_listener {
     int n_styles;
     double margin_px;
     int verbose;
+    struct rm_replica *replica;
 };
 
 static void handle_payload(struct rm_listener *l, const char *payload)
@@ -75,7 +76,10 @@ static void *run(void *arg)
         if (logged_down || l->verbose)
             fprintf(stderr, "riskmap-tiles: invalidation feed live (LISTEN riskmap_tiles)\n");
         logged_down = false;
-        /* Whatever changed while nobody listened: start afresh. */
+        /* Whatever changed while nobody listened: start afresh (once the
+         * standby, if tiles come from one, has caught up with the primary). */
+        if (l->replica)
+            rm_replica_wait(l->replica, c);
         rm_cache_set_live(l->cache, true);
         int idle_ms = 0;
         while (!atomic_load(&l->stop)) {
@@ -100,7 +104,14 @@ static void *run(void *arg)
                     break;
             }
             PGnotify *n;
+            bool replayed = false;
             while ((n = PQnotifies(c)) != NULL) {
+                /* Every notification received so far committed before the
+                 * primary's current WAL position: one wait covers the batch. */
+                if (l->replica && !replayed) {
+                    rm_replica_wait(l->replica, c);
+                    replayed = true;
+                }
                 handle_payload(l, n->extra);
                 PQfreemem(n);
             }
@@ -118,7 +129,7 @@ static void *run(void *arg)
 }
 
 struct rm_listener *rm_listener_start(const char *conninfo, struct rm_cache *cache, const char *const *styles,
-                                      int n_styles, double margin_px, int verbose)
+                                      int n_styles, double margin_px, int verbose, struct rm_replica *replica)
 {
     struct rm_listener *l = calloc(1, sizeof *l);
     if (!l)
@@ -129,6 +140,7 @@ struct rm_listener *rm_listener_start(const char *conninfo, struct rm_cache *cac
     l->n_styles = n_styles;
     l->margin_px = margin_px;
     l->verbose = verbose;
+    l->replica = replica;
     atomic_init(&l->stop, false);
     if (pthread_create(&l->thread, NULL, run, l) != 0) {
         free(l->conninfo);
@@ -144,6 +156,7 @@ void rm_listener_stop(struct rm_listener *l)
         return;
     atomic_store(&l->stop, true);
     pthread_join(l->thread, NULL);
+    rm_replica_free(l->replica);
     free(l->conninfo);
     free(l);
 }

@@ -3,14 +3,18 @@
 #define RM_LISTEN_H
 
 #include "rm_cache.h"
+#include "rm_replica.h"
 
 struct rm_listener;
 
 /* Starts a thread that keeps a connection LISTENing, reconnecting while the
  * database is away, and drops from `cache` the tiles each notification's
- * extent touches (grown by margin_px pixels at every zoom). */
+ * extent touches (grown by margin_px pixels at every zoom). With a replica
+ * (--read-db, tiles rendered on a standby), each batch of notifications first
+ * waits until the standby has replayed the primary's WAL position (owned by
+ * the listener from here on; may be NULL). */
 struct rm_listener *rm_listener_start(const char *conninfo, struct rm_cache *cache, const char *const *styles,
-                                      int n_styles, double margin_px, int verbose);
+                                      int n_styles, double margin_px, int verbose, struct rm_replica *replica);
 void rm_listener_stop(struct rm_listener *l);
 
 #endif

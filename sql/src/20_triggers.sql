@@ -98,7 +98,7 @@ CREATE TRIGGER drill_check_joints BEFORE INSERT OR UPDATE OF joint_districts, jo
 -- 一源一事一案: a one_to_one plan serves exactly one (source, event) pair.
 -- The plan row is locked so that two concurrent links cannot both pass.
 CREATE FUNCTION _check_one_to_one_link() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = riskmap, public, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = riskmap, pg_catalog, pg_temp AS $$
 DECLARE
     p     record;
     other record;
@@ -127,7 +127,7 @@ CREATE TRIGGER plan_link_one_to_one BEFORE INSERT OR UPDATE ON plan_link
 
 -- A plan that becomes one_to_one must not already serve several pairs.
 CREATE FUNCTION _check_one_to_one_plan() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = riskmap, public, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = riskmap, pg_catalog, pg_temp AS $$
 DECLARE
     a record;
     b record;

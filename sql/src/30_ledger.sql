@@ -61,7 +61,7 @@ CREATE TRIGGER plan_status_guard BEFORE INSERT OR UPDATE OF status ON plan
     FOR EACH ROW EXECUTE FUNCTION _plan_status_guard();
 
 CREATE FUNCTION _plan_history() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = riskmap, public, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = riskmap, pg_catalog, pg_temp AS $$
 DECLARE
     v_on   date := coalesce(nullif(current_setting('riskmap.transition_on', true), '')::date, current_date);
     v_note text := nullif(current_setting('riskmap.transition_note', true), '');

@@ -2,7 +2,7 @@
 CREATE EXTENSION riskmap CASCADE;
 SELECT extname FROM pg_extension WHERE extname IN ('postgis', 'riskmap') ORDER BY 1;
 SELECT nspname FROM pg_namespace WHERE nspname = 'riskmap';
-SELECT rolname FROM pg_roles WHERE rolname LIKE 'riskmap\_%' ORDER BY 1;
+SELECT rolname FROM pg_roles WHERE rolname LIKE 'riskmap\_%' AND NOT rolcanlogin ORDER BY 1;  -- the extension's group roles (logins such as riskmap_tiles are the deployment's)
 SELECT * FROM riskmap.drill_quota ORDER BY org_kind, drill_class;
 -- Every table of the contract exists.
 SELECT t FROM unnest(ARRAY['district', 'department', 'risk_source', 'plan', 'plan_link', 'plan_event', 'shelter',
