@@ -9,6 +9,16 @@ RISKMAP_BUILD=${RISKMAP_BUILD:-$RISKMAP_ROOT/build}
 RISKMAP_PGPORT=${RISKMAP_PGPORT:-54329}
 RISKMAP_DB=${RISKMAP_DB:-riskmap}
 PG_BIN=/usr/lib/postgresql/15/bin
+# Several work trees on one machine: RISKMAP_PG_PREFIX=DIR gives this tree a
+# private copy of PostgreSQL's install tree (PostgreSQL's binaries find their
+# share and lib folders relative to themselves), so that one tree's
+# `cmake --install` does not replace the riskmap.so another tree is testing.
+# Unset (CI, scripts/demo), the system's PostgreSQL is used.
+RISKMAP_PG_PREFIX=${RISKMAP_PG_PREFIX:-}
+if [ -n "$RISKMAP_PG_PREFIX" ]; then
+  PG_BIN=$RISKMAP_PG_PREFIX/usr/lib/postgresql/15/bin
+fi
+export PG_BIN
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -52,10 +62,25 @@ web_deps() {
   fi
 }
 
+# The private copy of PostgreSQL's install tree (RISKMAP_PG_PREFIX), made once.
+private_pg_tree() {
+  [ -n "$RISKMAP_PG_PREFIX" ] || return 0
+  [ -x "$PG_BIN/postgres" ] && return 0
+  say "copying PostgreSQL's install tree to $RISKMAP_PG_PREFIX"
+  mkdir -p "$RISKMAP_PG_PREFIX/usr/lib/postgresql" "$RISKMAP_PG_PREFIX/usr/share/postgresql" \
+    "$RISKMAP_PG_PREFIX/usr/include/postgresql"
+  cp -a /usr/lib/postgresql/15 "$RISKMAP_PG_PREFIX/usr/lib/postgresql/"
+  cp -a /usr/share/postgresql/15 "$RISKMAP_PG_PREFIX/usr/share/postgresql/"
+  ln -sfn /usr/include/postgresql/15 "$RISKMAP_PG_PREFIX/usr/include/postgresql/15"
+  chmod 755 "$RISKMAP_PG_PREFIX"
+}
+
 build_and_install() {
+  private_pg_tree
   web_deps
   say "building riskmap in $RISKMAP_BUILD"
-  cmake -S "$RISKMAP_ROOT" -B "$RISKMAP_BUILD" -DCMAKE_BUILD_TYPE=${RISKMAP_BUILD_TYPE:-RelWithDebInfo} >/dev/null
+  cmake -S "$RISKMAP_ROOT" -B "$RISKMAP_BUILD" -DCMAKE_BUILD_TYPE=${RISKMAP_BUILD_TYPE:-RelWithDebInfo} \
+    -DPG_CONFIG="$PG_BIN/pg_config" >/dev/null
   cmake --build "$RISKMAP_BUILD" -j "$(nproc)"
   cmake --install "$RISKMAP_BUILD" >/dev/null
 }

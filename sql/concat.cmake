@@ -1,5 +1,9 @@
 # Concatenate the numbered SQL pieces into one extension script.
-file(WRITE ${OUT} "-- riskmap extension script, assembled from sql/src/*.sql. Do not edit.\n\\echo Use \"CREATE EXTENSION riskmap CASCADE\" to load this file. \\quit\n")
+if(UPDATE)
+  file(WRITE ${OUT} "-- riskmap update script, assembled from sql/update/OLD--NEW/*.sql. Do not edit.\n\\echo Use \"ALTER EXTENSION riskmap UPDATE\" to load this file. \\quit\n")
+else()
+  file(WRITE ${OUT} "-- riskmap extension script, assembled from sql/src/*.sql. Do not edit.\n\\echo Use \"CREATE EXTENSION riskmap CASCADE\" to load this file. \\quit\n")
+endif()
 string(REPLACE "|" ";" PIECES "${PIECES}")
 foreach(piece ${PIECES})
   get_filename_component(name ${piece} NAME)

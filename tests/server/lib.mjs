@@ -34,7 +34,7 @@ export function psql(sql) {
 }
 
 export function pgCtl(action) {
-  const bin = '/usr/lib/postgresql/15/bin/pg_ctl';
+  const bin = `${process.env.PG_BIN || '/usr/lib/postgresql/15/bin'}/pg_ctl`;
   const args = ['-D', process.env.RISKMAP_PGDATA, '-w', '-t', '60'];
   if (action === 'stop') args.push('-m', 'fast', 'stop');
   else args.push('-l', `${process.env.RISKMAP_PGDATA}/../postgresql.log`, 'start');
