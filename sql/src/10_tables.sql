@@ -1,4 +1,4 @@
--- Tables of the public contract (../shared/API.md), with their constraints.
+-- Tables of the public contract (docs/reference.md), with their constraints.
 -- Extra columns are nullable or have defaults, so an INSERT/COPY naming only
 -- the contract's columns works. Identity keys are BY DEFAULT: explicit ids are
 -- accepted (with or without OVERRIDING SYSTEM VALUE) and the sequence is moved

@@ -1,5 +1,5 @@
 -- The plan and drill ledger: lifecycle, 一源一事一案 coverage, filing, quotas,
--- improvement actions. Exactly the semantics of ../shared/API.md.
+-- improvement actions. Exactly the semantics of docs/reference.md.
 
 -- Argument checks shared by the functions below.
 CREATE FUNCTION _check_district(p_district text) RETURNS void

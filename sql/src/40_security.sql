@@ -1,4 +1,4 @@
--- Roles and row-level security (API.md, Roles).
+-- Roles and row-level security (docs/reference.md, Roles).
 --   riskmap_reader   reads everything except sealed scenarios;
 --   riskmap_district writes plans, links, drills and materials of the
 --                    district(s) its login is bound to in user_district;

@@ -1,4 +1,4 @@
--- Roles' rights, table by table and function by function (API.md, Roles), and
+-- Roles' rights, table by table and function by function (docs/reference.md, Roles), and
 -- the search_path of every SECURITY DEFINER function. Everything happens in one
 -- transaction that is rolled back: the test logins and rows leave no trace.
 BEGIN;
