@@ -2,7 +2,9 @@
  * rm_allocate.c — drill allocation: greedy + local search heuristic, exact
  * branch and bound, the 10 km near graph, month spreading. See rm_allocate.h.
  */
+#define _GNU_SOURCE				/* qsort_r */
 #include "rm_allocate.h"
+#include "rm_geodesy.h"
 
 #include <geos_c.h>
 #include <math.h>
@@ -100,12 +102,13 @@ poll_stop(actx *c)
 	return c->stop;
 }
 
-static const rm_alloc_problem *sort_problem;
+/* Source indices by weight, heaviest first (qsort_r; arg: the problem). */
 static int
-cmp_by_weight(const void *a, const void *b)
+cmp_by_weight(const void *a, const void *b, void *arg)
 {
+	const rm_alloc_problem *p = arg;
 	int x = *(const int *) a, y = *(const int *) b;
-	double wx = sort_problem->weight[x], wy = sort_problem->weight[y];
+	double wx = p->weight[x], wy = p->weight[y];
 
 	if (wx > wy)
 		return -1;
@@ -170,22 +173,22 @@ ctx_init(actx *c, const rm_alloc_problem *p)
 
 	memset(c, 0, sizeof(*c));
 	if (n < 0 || S < 0 || K < 1 || (n > 0 && (!p->weight || !p->category)) || (S > 0 && !p->slots))
-		return RM_ALLOC_EINVAL;
+		return RM_EINVAL;
 	for (int i = 0; i < n; i++)
 		if (p->category[i] < 0 || p->category[i] >= nc)
-			return RM_ALLOC_EINVAL;
+			return RM_EINVAL;
 	for (int s = 0; s < S; s++)
 	{
 		const rm_alloc_slot *sl = &p->slots[s];
 
 		if ((sl->cls != RM_ALLOC_COMPREHENSIVE && sl->cls != RM_ALLOC_SPECIAL) || sl->n_pool < 0
 			|| (sl->n_pool > 0 && !sl->pool))
-			return RM_ALLOC_EINVAL;
+			return RM_EINVAL;
 		if (sl->cls == RM_ALLOC_COMPREHENSIVE && sl->n_pool > 0 && (!p->near_start || !p->near))
-			return RM_ALLOC_EINVAL;
+			return RM_EINVAL;
 		for (int i = 0; i < sl->n_pool; i++)
 			if (sl->pool[i] < 0 || sl->pool[i] >= n)
-				return RM_ALLOC_EINVAL;
+				return RM_EINVAL;
 	}
 	c->p = p;
 	c->K = K;
@@ -215,7 +218,7 @@ ctx_init(actx *c, const rm_alloc_problem *p)
 		|| !c->cand_pre || !c->clique || !c->best || !c->inc_slot_of)
 	{
 		ctx_free(c);
-		return RM_ALLOC_ENOMEM;
+		return RM_ENOMEM;
 	}
 	for (int i = 0; i < n; i++)
 	{
@@ -223,7 +226,6 @@ ctx_init(actx *c, const rm_alloc_problem *p)
 		c->pos[i] = -1;
 		c->mt_src[i] = -1;
 	}
-	sort_problem = p;
 	for (int s = 0; s < S; s++)
 	{
 		const rm_alloc_slot *sl = &p->slots[s];
@@ -243,7 +245,7 @@ ctx_init(actx *c, const rm_alloc_problem *p)
 		if (!c->spool[s] || !c->member[s])
 		{
 			ctx_free(c);
-			return RM_ALLOC_ENOMEM;
+			return RM_ENOMEM;
 		}
 		for (int i = 0; i < sl->n_pool; i++)
 		{
@@ -255,12 +257,12 @@ ctx_init(actx *c, const rm_alloc_problem *p)
 				c->spool[s][m++] = x;
 			}
 		}
-		qsort(c->spool[s], m, sizeof(int), cmp_by_weight);
+		qsort_r(c->spool[s], m, sizeof(int), cmp_by_weight, (void *) p);
 		c->n_spool[s] = m;
 	}
 	for (int s = 0; s < S; s++)
 		c->pool_total += c->n_spool[s];
-	return RM_ALLOC_OK;
+	return RM_OK;
 }
 
 static inline int
@@ -999,10 +1001,10 @@ static int
 status_of(actx *c)
 {
 	if (c->stop == 2)
-		return RM_ALLOC_ENOMEM;
+		return RM_ENOMEM;
 	if (c->stop)
-		return RM_ALLOC_INTERRUPTED;
-	return RM_ALLOC_OK;
+		return RM_EINTERRUPTED;
+	return RM_OK;
 }
 
 int
@@ -1011,13 +1013,13 @@ rm_alloc_heuristic(const rm_alloc_problem *p, rm_alloc_solution *sol)
 	actx c;
 	int rc = ctx_init(&c, p);
 
-	if (rc != RM_ALLOC_OK)
+	if (rc != RM_OK)
 		return rc;
 	greedy(&c);
 	if (!c.stop)
 		local_search(&c);
 	rc = status_of(&c);
-	if (rc == RM_ALLOC_OK)
+	if (rc == RM_OK)
 	{
 		export_solution(&c, sol);
 		sol->optimal = 0;
@@ -1033,19 +1035,19 @@ rm_alloc_heuristic(const rm_alloc_problem *p, rm_alloc_solution *sol)
 int
 rm_alloc_polish_orgs(const rm_alloc_problem *p, rm_alloc_solution *sol, long node_limit)
 {
-	int n = p->n_sources, S = p->n_slots, rc = RM_ALLOC_OK;
+	int n = p->n_sources, S = p->n_slots, rc = RM_OK;
 	double *w = malloc(((size_t) n + 1) * sizeof(double));
 	rm_alloc_solution sub_sol;
 	char err[8];
 
 	if (!w)
-		return RM_ALLOC_ENOMEM;
-	if (rm_alloc_solution_init(&sub_sol, n) != RM_ALLOC_OK)
+		return RM_ENOMEM;
+	if (rm_alloc_solution_init(&sub_sol, n) != RM_OK)
 	{
 		free(w);
-		return RM_ALLOC_ENOMEM;
+		return RM_ENOMEM;
 	}
-	for (int s = 0; s < S && rc == RM_ALLOC_OK;)
+	for (int s = 0; s < S && rc == RM_OK;)
 	{
 		int e = s;
 		rm_alloc_problem sub = *p;
@@ -1069,7 +1071,7 @@ rm_alloc_polish_orgs(const rm_alloc_problem *p, rm_alloc_solution *sol, long nod
 			double w0 = sub_sol.score;
 
 			rc = rm_alloc_exact(&sub, &sub_sol, node_limit);
-			if (rc == RM_ALLOC_OK
+			if (rc == RM_OK
 				&& (sub_sol.filled > f0 || (sub_sol.filled == f0 && sub_sol.score > w0 + EPS)))
 				for (int i = 0; i < n; i++)
 				{
@@ -1083,7 +1085,7 @@ rm_alloc_polish_orgs(const rm_alloc_problem *p, rm_alloc_solution *sol, long nod
 		}
 		s = e;
 	}
-	if (rc == RM_ALLOC_OK)
+	if (rc == RM_OK)
 	{
 		char e2[8];
 
@@ -1519,7 +1521,7 @@ rm_alloc_exact(const rm_alloc_problem *p, rm_alloc_solution *sol, long node_limi
 	char err[8];
 	int rc = ctx_init(&c, p);
 
-	if (rc != RM_ALLOC_OK)
+	if (rc != RM_OK)
 		return rc;
 	/* The incumbent: what sol holds, if it is valid. */
 	if (rm_alloc_check(p, sol, err, sizeof(err)))
@@ -1536,7 +1538,7 @@ rm_alloc_exact(const rm_alloc_problem *p, rm_alloc_solution *sol, long node_limi
 			c.inc_slot_of[i] = -1;
 	}
 	c.node_limit = node_limit;
-	if (c.K <= RM_TIGHT_MAX_K && (size_t) p->n_categories * c.K <= 1000000 && !getenv("RM_ALLOC_NO_TIGHT"))
+	if (c.K <= RM_TIGHT_MAX_K && (size_t) p->n_categories * c.K <= 1000000)
 	{
 		int nc = p->n_categories > 0 ? p->n_categories : 1;
 
@@ -1560,7 +1562,7 @@ rm_alloc_exact(const rm_alloc_problem *p, rm_alloc_solution *sol, long node_limi
 	}
 	bb_slot(&c, 0, 0, 0);
 	rc = status_of(&c);
-	if (rc == RM_ALLOC_OK)
+	if (rc == RM_OK)
 	{
 		memcpy(sol->slot_of, c.inc_slot_of, p->n_sources * sizeof(int));
 		if (c.inc.f < 0)
@@ -1611,8 +1613,7 @@ transversal_bound(actx *c, const int *T, int nT)
 				cand[ncand++] = x;
 			}
 		}
-	sort_problem = p;
-	qsort(cand, ncand, sizeof(int), cmp_by_weight);
+	qsort_r(cand, ncand, sizeof(int), cmp_by_weight, (void *) p);
 	for (int ci = 0; ci < ncand && used < cap; ci++)
 	{
 		int x = cand[ci], qh = 0, qt = 0, found = -1;
@@ -1695,10 +1696,10 @@ rm_alloc_upper_bound(const rm_alloc_problem *p)
 	rm_alloc_solution sol;
 	int *single, nsingle = 0;
 
-	if (ctx_init(&c, p) != RM_ALLOC_OK)
+	if (ctx_init(&c, p) != RM_OK)
 		return INFINITY;
 	single = malloc((c.S + 1) * sizeof(int));
-	if (!single || rm_alloc_solution_init(&sol, p->n_sources) != RM_ALLOC_OK)
+	if (!single || rm_alloc_solution_init(&sol, p->n_sources) != RM_OK)
 	{
 		free(single);
 		ctx_free(&c);
@@ -1723,8 +1724,8 @@ rm_alloc_upper_bound(const rm_alloc_problem *p)
 		sub.n_slots = e - s;
 		for (int i = 0; i < p->n_sources; i++)
 			sol.slot_of[i] = -1;
-		if (rm_alloc_heuristic(&sub, &sol) == RM_ALLOC_OK
-			&& rm_alloc_exact(&sub, &sol, 20000) == RM_ALLOC_OK && sol.optimal)
+		if (rm_alloc_heuristic(&sub, &sol) == RM_OK
+			&& rm_alloc_exact(&sub, &sol, 20000) == RM_OK && sol.optimal)
 		{
 			total += sol.score;
 			if (e - s == 1)
@@ -1789,10 +1790,10 @@ rm_alloc_solution_init(rm_alloc_solution *sol, int n_sources)
 	memset(sol, 0, sizeof(*sol));
 	sol->slot_of = malloc(((size_t) (n_sources > 0 ? n_sources : 0) + 1) * sizeof(int));
 	if (!sol->slot_of)
-		return RM_ALLOC_ENOMEM;
+		return RM_ENOMEM;
 	for (int i = 0; i < n_sources; i++)
 		sol->slot_of[i] = -1;
-	return RM_ALLOC_OK;
+	return RM_OK;
 }
 
 void
@@ -1810,7 +1811,7 @@ rm_alloc_solution_copy(rm_alloc_solution *dst, const rm_alloc_solution *src, int
 	*dst = *src;
 	dst->slot_of = so;
 	memcpy(dst->slot_of, src->slot_of, n_sources * sizeof(int));
-	return RM_ALLOC_OK;
+	return RM_OK;
 }
 
 static void
@@ -1905,29 +1906,6 @@ rm_alloc_check(const rm_alloc_problem *p, rm_alloc_solution *sol, char *errbuf, 
 /* ------------------------------------------------------------------ */
 /* Ground distances and the near graph. */
 
-#define WGS84_A 6378137.0
-#define WGS84_E2 0.0066943799901413165
-#define DEG (3.14159265358979323846 / 180.0)
-
-static void
-local_radii(double lat_deg, double *m_per_deg_lat, double *m_per_deg_lon)
-{
-	double s = sin(lat_deg * DEG);
-	double w = sqrt(1 - WGS84_E2 * s * s);
-
-	*m_per_deg_lat = WGS84_A * (1 - WGS84_E2) / (w * w * w) * DEG;
-	*m_per_deg_lon = WGS84_A / w * cos(lat_deg * DEG) * DEG;
-}
-
-double
-rm_alloc_ground_distance(double lon1, double lat1, double lon2, double lat2)
-{
-	double ky, kx;
-
-	local_radii((lat1 + lat2) / 2, &ky, &kx);
-	return hypot((lon2 - lon1) * kx, (lat2 - lat1) * ky);
-}
-
 typedef struct
 {
 	double lon0, lat0, kx, ky;
@@ -1961,7 +1939,7 @@ bbox_lower_m(const nobj *a, const nobj *b)
 	double lat = fmax(fmax(fabs(a->ymin), fabs(a->ymax)), fmax(fabs(b->ymin), fabs(b->ymax)));
 	double ky, kx;
 
-	local_radii(fmin(lat, 89.9), &ky, &kx);
+	rm_metres_per_degree(fmin(lat, 89.9), &ky, &kx);
 	return hypot(gx * kx, gy * 110574.0 * (1 - 1e-6));
 }
 
@@ -1975,7 +1953,7 @@ bbox_upper_m(const nobj *a, const nobj *b)
 
 	if ((a->ymin < 0) != (a->ymax < 0) || (b->ymin < 0) != (b->ymax < 0) || (a->ymin < 0) != (b->ymin < 0))
 		lat = 0;
-	local_radii(lat, &ky, &kx);
+	rm_metres_per_degree(lat, &ky, &kx);
 	return hypot(ux * kx, uy * 111694.0 * (1 + 1e-6));
 }
 
@@ -2001,12 +1979,12 @@ int
 rm_alloc_near_graph(int n, const unsigned char *const *wkb, const size_t *wkb_len,
 					const char *want, const int *group, double max_m,
 					int **start_out, int **nbr_out, char *errbuf, size_t errlen,
-					int (*interrupted)(void *), void *interrupted_arg)
+					rm_interrupt_fn interrupted, void *interrupted_arg)
 {
 	GEOSContextHandle_t h = NULL;
 	GEOSWKBReader *rd = NULL;
 	nobj *o = NULL;
-	int no = 0, rc = RM_ALLOC_OK;
+	int no = 0, rc = RM_OK;
 	int *pi = NULL, *pj = NULL;
 	size_t np = 0, cap = 0;
 	int *start = NULL, *nbr = NULL, *fill = NULL;
@@ -2017,17 +1995,17 @@ rm_alloc_near_graph(int n, const unsigned char *const *wkb, const size_t *wkb_le
 	*start_out = NULL;
 	*nbr_out = NULL;
 	if (n < 0 || !(max_m >= 0))
-		return RM_ALLOC_EINVAL;
+		return RM_EINVAL;
 	h = GEOS_init_r();
 	if (!h)
-		return RM_ALLOC_ENOMEM;
+		return RM_ENOMEM;
 	GEOSContext_setNoticeHandler_r(h, geos_notice);
 	GEOSContext_setErrorHandler_r(h, geos_notice);
 	rd = GEOSWKBReader_create_r(h);
 	o = calloc((size_t) n + 1, sizeof(nobj));
 	if (!rd || !o)
 	{
-		rc = RM_ALLOC_ENOMEM;
+		rc = RM_ENOMEM;
 		goto done;
 	}
 	for (int i = 0; i < n; i++)
@@ -2040,7 +2018,7 @@ rm_alloc_near_graph(int n, const unsigned char *const *wkb, const size_t *wkb_le
 		if (!wkb || !wkb[i] || !wkb_len)
 		{
 			errf(errbuf, errlen, "source #%d: no geometry", i);
-			rc = RM_ALLOC_EGEOM;
+			rc = RM_EGEOS;
 			goto done;
 		}
 		g = GEOSWKBReader_read_r(h, rd, wkb[i], wkb_len[i]);
@@ -2049,7 +2027,7 @@ rm_alloc_near_graph(int n, const unsigned char *const *wkb, const size_t *wkb_le
 			if (g)
 				GEOSGeom_destroy_r(h, g);
 			errf(errbuf, errlen, "source #%d: unreadable or empty geometry", i);
-			rc = RM_ALLOC_EGEOM;
+			rc = RM_EGEOS;
 			goto done;
 		}
 		b->idx = i;
@@ -2077,7 +2055,7 @@ rm_alloc_near_graph(int n, const unsigned char *const *wkb, const size_t *wkb_le
 			|| fabs(b->ymin) > 90 || fabs(b->ymax) > 90)
 		{
 			errf(errbuf, errlen, "source #%d: coordinates out of range", i);
-			rc = RM_ALLOC_EGEOM;
+			rc = RM_EGEOS;
 			goto done;
 		}
 		if (fabs(b->ymin) > latmax)
@@ -2091,7 +2069,7 @@ rm_alloc_near_graph(int n, const unsigned char *const *wkb, const size_t *wkb_le
 		latmax = 89;
 	pr.lat0 = no ? latsum / no : 0;
 	pr.lon0 = no ? lonsum / no : 0;
-	local_radii(pr.lat0, &pr.ky, &pr.kx);
+	rm_metres_per_degree(pr.lat0, &pr.ky, &pr.kx);
 	for (int i = 0; i < no; i++)
 		if (o[i].proj)
 		{
@@ -2102,7 +2080,7 @@ rm_alloc_near_graph(int n, const unsigned char *const *wkb, const size_t *wkb_le
 			if (!t)
 			{
 				errf(errbuf, errlen, "source #%d: cannot project geometry", o[i].idx);
-				rc = RM_ALLOC_EGEOM;
+				rc = RM_EGEOS;
 				goto done;
 			}
 		}
@@ -2110,7 +2088,7 @@ rm_alloc_near_graph(int n, const unsigned char *const *wkb, const size_t *wkb_le
 	{
 		double ky, kx;
 
-		local_radii(latmax, &ky, &kx);
+		rm_metres_per_degree(latmax, &ky, &kx);
 		dlat = max_m / 110000.0 * 1.01;
 		dlon = kx > 1 ? max_m / kx * 1.01 : 360;
 	}
@@ -2123,7 +2101,7 @@ rm_alloc_near_graph(int n, const unsigned char *const *wkb, const size_t *wkb_le
 
 			if (interrupted && (++polls & 65535) == 0 && interrupted(interrupted_arg))
 			{
-				rc = RM_ALLOC_INTERRUPTED;
+				rc = RM_EINTERRUPTED;
 				goto done;
 			}
 			if (o[b].ymin > o[a].ymax + dlat || o[a].ymin > o[b].ymax + dlat)
@@ -2131,7 +2109,7 @@ rm_alloc_near_graph(int n, const unsigned char *const *wkb, const size_t *wkb_le
 			if (group && group[o[a].idx] != group[o[b].idx])
 				continue;
 			if (o[a].point && o[b].point)
-				d = rm_alloc_ground_distance(o[a].xmin, o[a].ymin, o[b].xmin, o[b].ymin);
+				d = rm_local_distance(o[a].xmin, o[a].ymin, o[b].xmin, o[b].ymin);
 			else if ((d = bbox_lower_m(&o[a], &o[b])) > max_m)
 				continue;
 			else if (bbox_upper_m(&o[a], &o[b]) <= max_m)
@@ -2151,7 +2129,7 @@ rm_alloc_near_graph(int n, const unsigned char *const *wkb, const size_t *wkb_le
 					tmp = GEOSGeom_createPointFromXY_r(h, (pt->xmin - pr.lon0) * pr.kx, (pt->ymin - pr.lat0) * pr.ky);
 					if (!tmp)
 					{
-						rc = RM_ALLOC_ENOMEM;
+						rc = RM_ENOMEM;
 						goto done;
 					}
 					if (o[a].point)
@@ -2165,13 +2143,13 @@ rm_alloc_near_graph(int n, const unsigned char *const *wkb, const size_t *wkb_le
 				if (!cs)
 				{
 					errf(errbuf, errlen, "sources #%d and #%d: distance failed", o[a].idx, o[b].idx);
-					rc = RM_ALLOC_EGEOM;
+					rc = RM_EGEOS;
 					goto done;
 				}
 				GEOSCoordSeq_getXY_r(h, cs, 0, &x1, &y1);
 				GEOSCoordSeq_getXY_r(h, cs, 1, &x2, &y2);
 				GEOSCoordSeq_destroy_r(h, cs);
-				d = rm_alloc_ground_distance(pr.lon0 + x1 / pr.kx, pr.lat0 + y1 / pr.ky,
+				d = rm_local_distance(pr.lon0 + x1 / pr.kx, pr.lat0 + y1 / pr.ky,
 											 pr.lon0 + x2 / pr.kx, pr.lat0 + y2 / pr.ky);
 			}
 			if (d <= max_m)
@@ -2183,14 +2161,14 @@ rm_alloc_near_graph(int n, const unsigned char *const *wkb, const size_t *wkb_le
 
 					if (!ni)
 					{
-						rc = RM_ALLOC_ENOMEM;
+						rc = RM_ENOMEM;
 						goto done;
 					}
 					pi = ni;
 					nj = realloc(pj, nc * sizeof(int));
 					if (!nj)
 					{
-						rc = RM_ALLOC_ENOMEM;
+						rc = RM_ENOMEM;
 						goto done;
 					}
 					pj = nj;
@@ -2207,7 +2185,7 @@ rm_alloc_near_graph(int n, const unsigned char *const *wkb, const size_t *wkb_le
 	nbr = malloc((2 * np + 1) * sizeof(int));
 	if (!start || !fill || !nbr)
 	{
-		rc = RM_ALLOC_ENOMEM;
+		rc = RM_ENOMEM;
 		goto done;
 	}
 	for (size_t e = 0; e < np; e++)

@@ -314,11 +314,11 @@ alloc_solve(int32 year, int64 node_limit, bool want_bound, alloc_run *r)
 	so = palloc((r->n + 1) * sizeof(int));
 	rc = rm_alloc_near_graph(r->n, r->wkb, r->wkb_len, want, group, RM_ALLOC_NEAR_M, &near_start, &near,
 							 errbuf, sizeof(errbuf), pg_interrupted, NULL);
-	if (rc == RM_ALLOC_INTERRUPTED)
+	if (rc == RM_EINTERRUPTED)
 		raise_interrupted();
-	if (rc == RM_ALLOC_ENOMEM)
+	if (rc == RM_ENOMEM)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory building the 10 km graph of risk sources")));
-	if (rc != RM_ALLOC_OK)
+	if (rc != RM_OK)
 	{
 		int idx = -1;
 		const char *h = strchr(errbuf, '#');
@@ -346,10 +346,10 @@ alloc_solve(int32 year, int64 node_limit, bool want_bound, alloc_run *r)
 
 	rc = rm_alloc_solution_init(&r->sol, r->n);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (rc == RM_ALLOC_OK)
+	if (rc == RM_OK)
 		rc = rm_alloc_heuristic(&p, &r->sol);
 	r->heuristic_ms = ms_since(&t1);
-	if (rc == RM_ALLOC_OK)
+	if (rc == RM_OK)
 	{
 		/* each organisation re-solved exactly, the others fixed */
 		r->heuristic_score = r->sol.score;
@@ -357,7 +357,7 @@ alloc_solve(int32 year, int64 node_limit, bool want_bound, alloc_run *r)
 		rc = rm_alloc_polish_orgs(&p, &r->sol, 20000);
 		r->polish_ms = ms_since(&t1);
 	}
-	if (rc == RM_ALLOC_OK)
+	if (rc == RM_OK)
 	{
 		/* Polish with branch and bound from the heuristic's solution; the
 		 * work is bounded (each node costs about n + S*K). */
@@ -378,18 +378,18 @@ alloc_solve(int32 year, int64 node_limit, bool want_bound, alloc_run *r)
 		if ((long) r->S * p.max_targets <= 20000)
 			rc = rm_alloc_exact(&p, &r->sol, limit);
 		r->exact_ms = ms_since(&t1);
-		if (rc == RM_ALLOC_OK && want_bound)
+		if (rc == RM_OK && want_bound)
 			r->upper_bound = rm_alloc_upper_bound(&p);
 	}
 	r->ms = ms_since(&t0);
 	free(near_start);
 	free(near);
-	if (rc != RM_ALLOC_OK)
+	if (rc != RM_OK)
 	{
 		rm_alloc_solution_free(&r->sol);
-		if (rc == RM_ALLOC_INTERRUPTED)
+		if (rc == RM_EINTERRUPTED)
 			raise_interrupted();
-		if (rc == RM_ALLOC_ENOMEM)
+		if (rc == RM_ENOMEM)
 			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory in drill allocation")));
 		elog(ERROR, "drill allocation failed (status %d)", rc);
 	}
