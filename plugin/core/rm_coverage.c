@@ -12,6 +12,7 @@
  * the gap. Areas are ellipsoidal (geod_polygonarea).
  */
 #include "rm_coverage.h"
+#include "rm_geodesy.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -251,7 +252,7 @@ geos_fail(cov_state *st, const char *what)
 {
 	if (!rm_geo_error(st->geo)[0])
 		rm_geo_set_error(st->geo, "GEOS: %s failed", what);
-	return RM_EGEOM;
+	return RM_EGEOS;
 }
 
 /* A rectangle geometry (for STRtree queries). */
@@ -432,15 +433,13 @@ static int
 point_reach_contains(cov_state *st, double sx, double sy, const GEOSGeometry *ring)
 {
 	double		r_in = st->in->reach_m * cos(M_PI / st->nseg) * (1 - 1e-3);
-	double		phi = sy * M_PI / 180,
-				sp = sin(phi),
-				w = 1 - 0.00669437999014 * sp * sp;
-	double		N = 6378137.0 / sqrt(w),
-				M = 6378137.0 * (1 - 0.00669437999014) / (w * sqrt(w));
+	double		per_deg_lat,
+				per_deg_lon;
 
 	if (!ring)
 		return 0;
-	return ring_within(st, ring, sx, sy, N * cos(phi) * M_PI / 180, M * M_PI / 180, r_in * r_in);
+	rm_metres_per_degree(sy, &per_deg_lat, &per_deg_lon);
+	return ring_within(st, ring, sx, sy, per_deg_lon, per_deg_lat, r_in * r_in);
 }
 
 static int
@@ -549,7 +548,7 @@ load_zones(cov_state *st)
 
 			snprintf(msg, sizeof msg, "%s", rm_geo_error(st->geo));
 			rm_geo_set_error(st->geo, "risk_source %lld: %s", (long long) s->id, msg);
-			return RM_EGEOM;
+			return RM_EGEOS;
 		}
 		if (GEOSisEmpty_r(st->h, z))
 		{
