@@ -19,20 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* RM_COV_PROFILE: per-phase CPU times on stderr (development only) */
-#ifdef RM_COV_PROFILE
-#include <time.h>
-static double prof_t[16];
-static long prof_n[8];
-#endif
-#ifdef RM_COV_PROFILE
-static double now_s(void){struct timespec t; clock_gettime(CLOCK_PROCESS_CPUTIME_ID,&t); return t.tv_sec+t.tv_nsec*1e-9;}
-#define PROF_START double _pt = now_s()
-#define PROF(i) do { double _n = now_s(); prof_t[i] += _n - _pt; _pt = _n; } while (0)
-#else
-#define PROF_START do { } while (0)
-#define PROF(i) do { } while (0)
-#endif
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
 #endif
@@ -1119,13 +1105,6 @@ subtract_cover(cov_state *st, dist_work *w)
 			if (inside)
 				continue;
 		}
-#ifdef RM_COV_PROFILE
-		prof_n[0]++;
-		prof_n[1] += hits.n;
-		prof_n[2] += hits.n == 1;
-		prof_n[3] += GEOSGetNumCoordinates_r(h, p);
-		if (i == 0) prof_n[5] += w->cand.n;
-#endif
 		/* only the circles that meet the part (envelopes overlap more often) */
 		if (hits.n > 1)
 		{
@@ -1250,14 +1229,7 @@ subtract_cover(cov_state *st, dist_work *w)
 			}
 			for (size_t k = 0; k < clips.n; k++)
 				GEOSGeom_getExtent_r(h, clips.v[k], &ev[4 * k], &ev[4 * k + 1], &ev[4 * k + 2], &ev[4 * k + 3]);
-#ifdef RM_COV_PROFILE
-			double t0 = now_s();
-#endif
 			cover = union_clustered(st, (const GEOSGeometry *const *) clips.v, ev, clips.n);
-#ifdef RM_COV_PROFILE
-			prof_t[14] += now_s() - t0;
-			if (cover) prof_n[4] += GEOSGetNumCoordinates_r(h, cover);
-#endif
 			free(ev);
 			ev = NULL;
 			gv_free(st, &clips);
@@ -1302,7 +1274,6 @@ district_gap(cov_state *st, size_t d, dist_work *w)
 				dlat;
 	int			rc;
 
-	PROF_START;
 	/* 1. the zones within the district */
 	if ((rc = query_tree(st, st->ztree, &st->denv[4 * d], &w->cand)) != RM_OK)
 		return rc;
@@ -1324,7 +1295,6 @@ district_gap(cov_state *st, size_t d, dist_work *w)
 	if (w->used.n == 0)
 		return RM_OK;
 	CHECK_INTERRUPT(st);
-	PROF(0);
 	/* the union of the zones (clustered), clipped to the district */
 	{
 		const GEOSGeometry **zs = malloc(w->used.n * sizeof *zs);
@@ -1348,12 +1318,10 @@ district_gap(cov_state *st, size_t d, dist_work *w)
 	if (!w->zu)
 		return rm_geo_error(st->geo)[0] && strcmp(rm_geo_error(st->geo), "interrupted") == 0 ?
 			RM_EINTERRUPTED : geos_fail(st, "union of zones");
-	PROF(1);
 	CHECK_INTERRUPT(st);
 	w->zu = clip_to_district(st, w->zu, d);
 	if (!w->zu)
 		return geos_fail(st, "clip");
-	PROF(2);
 	if (GEOSisEmpty_r(h, w->zu))
 		return RM_OK;
 	if (!GEOSGeom_getExtent_r(h, w->zu, &ze[0], &ze[1], &ze[2], &ze[3]))
@@ -1373,7 +1341,6 @@ district_gap(cov_state *st, size_t d, dist_work *w)
 	}
 	else
 		w->cand.n = 0;
-	PROF(13);
 	if (w->cand.n > 0)
 		rc = subtract_cover(st, w);
 	else
@@ -1384,18 +1351,15 @@ district_gap(cov_state *st, size_t d, dist_work *w)
 	}
 	if (rc != RM_OK)
 		return rc;
-	PROF(4);
 	w->gap = rm_polygonal(st->geo, w->gap, 4326);
 	if (!w->gap)
 		return geos_fail(st, "gap polygons");
-	PROF(5);
 	w->gap = drop_slivers(st, w->gap, &w->area);
 	if (!w->gap)
 		return geos_fail(st, "gap slivers");
 	if (GEOSisEmpty_r(h, w->gap))
 		return RM_OK;
 	CHECK_INTERRUPT(st);
-	PROF(6);
 
 	/* 3. measures */
 	{
@@ -1414,8 +1378,6 @@ district_gap(cov_state *st, size_t d, dist_work *w)
 		if (!GEOSGeom_getExtent_r(h, w->gap, &ge[0], &ge[1], &ge[2], &ge[3]))
 			return geos_fail(st, "getExtent");
 
-		PROF(7);
-		PROF(8);
 		/* sources whose zone meets the gap */
 		w->ids = malloc((w->used.n ? w->used.n : 1) * sizeof *w->ids);
 		if (!w->ids)
@@ -1452,7 +1414,6 @@ district_gap(cov_state *st, size_t d, dist_work *w)
 			g.wkb = w->wkb;
 			g.wkb_len = len;
 		}
-		PROF(9);
 		g.source_ids = w->ids;
 		g.n_source_ids = nid;
 		if (!push_gap(st, &g, w->gap))
@@ -1494,22 +1455,14 @@ rm_cov_run_gaps(rm_geo *geo, const rm_cov_input *in, rm_cov_run **runp, rm_cov_r
 	st->h = rm_geo_geos(geo);
 	st->in = in;
 	st->nseg = in->nseg > 0 ? in->nseg : RM_CIRCLE_SEGMENTS;
-#ifdef RM_COV_PROFILE
-	memset(prof_t, 0, sizeof prof_t);
-	memset(prof_n, 0, sizeof prof_n);
-#endif
 	{
-		PROF_START;
 
 		if ((rc = load_districts(st)) != RM_OK)
 			goto fail;
-		PROF(10);
 		if ((rc = load_points(st)) != RM_OK)
 			goto fail;
-		PROF(12);
 		if ((rc = load_zones(st)) != RM_OK)
 			goto fail;
-		PROF(11);
 	}
 	for (size_t d = 0; d < in->n_districts; d++)
 	{
@@ -1529,14 +1482,6 @@ rm_cov_run_gaps(rm_geo *geo, const rm_cov_input *in, rm_cov_run **runp, rm_cov_r
 		if (rc != RM_OK)
 			goto fail;
 	}
-#ifdef RM_COV_PROFILE
-	fprintf(stderr, "PROF");
-	for (int i = 0; i < 16; i++)
-		fprintf(stderr, " %d:%.1f", i, prof_t[i] * 1000);
-	for (int i = 0; i < 8; i++)
-		fprintf(stderr, " n%d:%ld", i, prof_n[i]);
-	fprintf(stderr, "\n");
-#endif
 	/* the rows, without people; the run keeps the gap geometries */
 	*out = st->res;
 	*runp = run;

@@ -9,7 +9,7 @@
  *
  * Arguments in, SPI, results out; the geometry work is in plugin/core
  * (rm_metric.c, rm_coverage.c). The core never longjmps; it returns an error
- * code after releasing its GEOS objects, and polls cov_interrupted() between
+ * code after releasing its GEOS objects, and polls rm_pg_interrupted() between
  * steps. A result still held when an ERROR unwinds is released by a memory
  * context reset callback.
  */
@@ -31,59 +31,11 @@
 
 #include "rm_coverage.h"
 #include "rm_metric.h"
+#include "rm_pg.h"
 
 PG_FUNCTION_INFO_V1(riskmap_ground_buffer);
 PG_FUNCTION_INFO_V1(riskmap_ground_area);
 PG_FUNCTION_INFO_V1(riskmap_coverage_gaps);
-
-/* One GEOS/PROJ context per backend, made on first use. */
-static rm_geo *backend_geo = NULL;
-
-static rm_geo *
-get_geo(void)
-{
-	if (!backend_geo)
-	{
-		backend_geo = rm_geo_new();
-		if (!backend_geo)
-			ereport(ERROR,
-					(errcode(ERRCODE_OUT_OF_MEMORY),
-					 errmsg("riskmap: cannot create a GEOS/PROJ context")));
-	}
-	/*
-	 * PostGIS's SIGINT handler asks GEOS to interrupt (GEOS_interruptRequest).
-	 * A request that arrived while no GEOS operation ran is still pending and
-	 * would abort our next, unrelated operation: drop it. (GEOS 3.11 has no
-	 * per-context interrupt API; this one only clears a flag.)
-	 */
-	GEOS_interruptCancel();
-	rm_geo_clear_error(backend_geo);
-	return backend_geo;
-}
-
-/* Raises 57014 and friends when the failure was a cancel/timeout. */
-static void
-check_cancel(void)
-{
-	CHECK_FOR_INTERRUPTS();
-}
-
-static int
-cov_interrupted(void *arg)
-{
-	(void) arg;
-	return (InterruptPending && (QueryCancelPending || ProcDiePending)) ? 1 : 0;
-}
-
-static bytea *
-wkb_to_bytea(const unsigned char *buf, size_t len)
-{
-	bytea	   *out = (bytea *) palloc(len + VARHDRSZ);
-
-	SET_VARSIZE(out, len + VARHDRSZ);
-	memcpy(VARDATA(out), buf, len);
-	return out;
-}
 
 /* ---------------------------------------------------------------------- */
 
@@ -114,12 +66,12 @@ riskmap_ground_buffer(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s: radius %g m is out of range [0, %g]", what, r, RM_MAX_RADIUS_M)));
 
-	geo = get_geo();
+	geo = rm_pg_geo();
 	h = rm_geo_geos(geo);
 	g = rm_wkb_read(geo, (const unsigned char *) VARDATA_ANY(wkb), VARSIZE_ANY_EXHDR(wkb));
 	if (!g)
 	{
-		check_cancel();
+		CHECK_FOR_INTERRUPTS();
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s: invalid geometry: %s", what, rm_geo_error(geo))));
@@ -144,7 +96,7 @@ riskmap_ground_buffer(PG_FUNCTION_ARGS)
 	GEOSGeom_destroy_r(h, g);
 	if (!b)
 	{
-		check_cancel();
+		CHECK_FOR_INTERRUPTS();
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
 				 errmsg("%s: ground buffer failed: %s", what, rm_geo_error(geo))));
@@ -155,10 +107,10 @@ riskmap_ground_buffer(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
 				 errmsg("%s: %s", what, rm_geo_error(geo))));
-	/* palloc may fail: copy into a fixed-size buffer-free path */
+	/* palloc may ERROR (out of memory): free the core's malloc'ed EWKB then too */
 	PG_TRY();
 	{
-		out = wkb_to_bytea(buf, len);
+		out = rm_pg_bytea(buf, len);
 	}
 	PG_CATCH();
 	{
@@ -174,7 +126,7 @@ Datum
 riskmap_ground_area(PG_FUNCTION_ARGS)
 {
 	bytea	   *wkb = PG_GETARG_BYTEA_PP(0);
-	rm_geo	   *geo = get_geo();
+	rm_geo	   *geo = rm_pg_geo();
 	GEOSGeometry *g;
 	double		a;
 	char		msg[600];
@@ -225,15 +177,9 @@ cov_holder_release(void *arg)
 static void
 cov_raise(rm_geo *geo, int rc)
 {
-	check_cancel();
 	if (rc == RM_EINTERRUPTED)
-		ereport(ERROR,
-				(errcode(ERRCODE_QUERY_CANCELED),
-				 errmsg("canceling statement due to user request")));
-	ereport(ERROR,
-			(errcode(rc == RM_EINPUT ? ERRCODE_INVALID_PARAMETER_VALUE :
-					 rc == RM_ENOMEM ? ERRCODE_OUT_OF_MEMORY : ERRCODE_INTERNAL_ERROR),
-			 errmsg("coverage_gaps: %s", rm_geo_error(geo))));
+		rm_pg_raise(rc, NULL, NULL);
+	rm_pg_raise(rc, "coverage_gaps", rm_geo_error(geo));
 }
 
 static int
@@ -261,14 +207,6 @@ find_district(const rm_cov_district *d, size_t n, const char *code)
 			hi = mid;
 	}
 	return -1;
-}
-
-static double
-get_float8(HeapTuple tup, TupleDesc td, int col, bool *isnull)
-{
-	Datum		v = SPI_getbinval(tup, td, col, isnull);
-
-	return *isnull ? 0.0 : DatumGetFloat8(v);
 }
 
 Datum
@@ -431,7 +369,7 @@ riskmap_coverage_gaps(PG_FUNCTION_ARGS)
 						n3;
 			Datum		id = SPI_getbinval(tup, td, 1, &n1);
 			Datum		w = SPI_getbinval(tup, td, 2, &n2);
-			double		r = get_float8(tup, td, 3, &n3);
+			double		r = rm_spi_float8(tup, td, 3, &n3);
 			bytea	   *b;
 
 			if (n1 || n2 || n3)
@@ -469,8 +407,8 @@ riskmap_coverage_gaps(PG_FUNCTION_ARGS)
 		{
 			bool		n1,
 						n2;
-			double		x = get_float8(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &n1);
-			double		y = get_float8(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &n2);
+			double		x = rm_spi_float8(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &n1);
+			double		y = rm_spi_float8(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &n2);
 
 			if (n1 || n2)
 				continue;
@@ -493,9 +431,9 @@ riskmap_coverage_gaps(PG_FUNCTION_ARGS)
 	in.n_shelters = nsh;
 	in.reach_m = reach;
 	in.nseg = RM_CIRCLE_SEGMENTS;
-	in.interrupted = cov_interrupted;
+	in.interrupted = rm_pg_interrupted;
 
-	geo = get_geo();
+	geo = rm_pg_geo();
 	rc = rm_cov_run_gaps(geo, &in, &hd->run, &hd->res);
 	if (rc != RM_OK)
 		cov_raise(geo, rc);
@@ -544,9 +482,9 @@ riskmap_coverage_gaps(PG_FUNCTION_ARGS)
 				bool		n1,
 							n2,
 							n3;
-				double		x = get_float8(tup, td, 1, &n1);
-				double		y = get_float8(tup, td, 2, &n2);
-				double		p = get_float8(tup, td, 3, &n3);
+				double		x = rm_spi_float8(tup, td, 1, &n1);
+				double		y = rm_spi_float8(tup, td, 2, &n2);
+				double		p = rm_spi_float8(tup, td, 3, &n3);
 				char	   *code;
 
 				if (n1 || n2 || n3)
@@ -583,7 +521,7 @@ riskmap_coverage_gaps(PG_FUNCTION_ARGS)
 		for (size_t k = 0; k < g->n_source_ids; k++)
 			ids[k] = Int64GetDatum(g->source_ids[k]);
 		values[0] = CStringGetTextDatum(dists[g->district].code);
-		values[1] = PointerGetDatum(wkb_to_bytea(g->wkb, g->wkb_len));
+		values[1] = PointerGetDatum(rm_pg_bytea(g->wkb, g->wkb_len));
 		values[2] = Float8GetDatum(g->area_m2);
 		values[3] = Float8GetDatum(g->people);
 		values[4] = PointerGetDatum(construct_array(ids, (int) g->n_source_ids, INT8OID,
