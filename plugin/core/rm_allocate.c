@@ -384,6 +384,34 @@ clique_dfs(actx *c, int nc, int from, int k, double w)
 	}
 }
 
+/* The clique candidates under anchor sp[i] (c->pos holds the pool's
+ * positions): its free neighbours after it in the pool, in pool order (so
+ * heaviest first), into c->cand with prefix weights in c->cand_pre; the
+ * anchor goes to c->clique[0]. Returns how many. */
+static int
+anchor_candidates(actx *c, const int *sp, int i)
+{
+	const rm_alloc_problem *p = c->p;
+	int a = sp[i], nc = 0;
+
+	for (int e = p->near_start[a]; e < p->near_start[a + 1]; e++)
+	{
+		int y = p->near[e];
+
+		if (y != a && c->pos[y] > i && c->slot_of[y] == -1)
+			c->cand[nc++] = c->pos[y];
+	}
+	qsort(c->cand, nc, sizeof(int), cmp_int);
+	c->cand_pre[0] = 0;
+	for (int q = 0; q < nc; q++)
+	{
+		c->cand[q] = sp[c->cand[q]];
+		c->cand_pre[q + 1] = c->cand_pre[q] + p->weight[c->cand[q]];
+	}
+	c->clique[0] = a;
+	return nc;
+}
+
 static double
 best_comprehensive(actx *c, int s)
 {
@@ -406,21 +434,7 @@ best_comprehensive(actx *c, int s)
 			break;
 		if (c->clique_nodes > CLIQUE_NODE_CAP || c->stop)
 			break;
-		for (int e = p->near_start[a]; e < p->near_start[a + 1]; e++)
-		{
-			int y = p->near[e];
-
-			if (y != a && c->pos[y] > i && c->slot_of[y] == -1)
-				c->cand[nc++] = c->pos[y];
-		}
-		qsort(c->cand, nc, sizeof(int), cmp_int);
-		c->cand_pre[0] = 0;
-		for (int q = 0; q < nc; q++)
-		{
-			c->cand[q] = sp[c->cand[q]];
-			c->cand_pre[q + 1] = c->cand_pre[q] + p->weight[c->cand[q]];
-		}
-		c->clique[0] = a;
+		nc = anchor_candidates(c, sp, i);
 		clique_dfs(c, nc, 0, 1, wa);
 	}
 	for (int i = 0; i < m; i++)
@@ -512,21 +526,7 @@ alt_groups(actx *c, int s, int max_alt, int *alt, int *nalt, altref *buf, int *t
 
 		if (c->slot_of[a] != -1)
 			continue;
-		for (int e = p->near_start[a]; e < p->near_start[a + 1]; e++)
-		{
-			int y = p->near[e];
-
-			if (y != a && c->pos[y] > i && c->slot_of[y] == -1)
-				c->cand[nc++] = c->pos[y];
-		}
-		qsort(c->cand, nc, sizeof(int), cmp_int);
-		c->cand_pre[0] = 0;
-		for (int q = 0; q < nc; q++)
-		{
-			c->cand[q] = sp[c->cand[q]];
-			c->cand_pre[q + 1] = c->cand_pre[q] + p->weight[c->cand[q]];
-		}
-		c->clique[0] = a;
+		nc = anchor_candidates(c, sp, i);
 		c->bestw = 0;
 		c->nbest = 0;
 		c->clique_nodes = 0;
