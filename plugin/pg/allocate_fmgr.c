@@ -1,7 +1,7 @@
 /*
  * allocate_fmgr.c — fmgr glue of allocate_drills: reads the problem through
  * SPI (riskmap._allocation_sources / _allocation_orgs), solves it with the
- * core (plugin/core/rm_allocate.c), returns the proposals.
+ * core (plugin/core/rm_allocate_*.c), returns the proposals.
  *
  *   riskmap._allocate(p_year integer)
  *     RETURNS TABLE(org_kind text, org_code text, drill_class text, month integer,
