@@ -33,6 +33,26 @@ AS $$ SELECT riskmap._ground_area(ST_AsEWKB(g)) $$;
 COMMENT ON FUNCTION ground_area(geometry) IS
 'Ellipsoidal (WGS 84) area in m² of the polygonal parts of g (EPSG:4326), as ST_Area(g::geography).';
 
+-- The sources drilled in p_year: a planned or completed drill of that year
+-- targets them (drill_target) or has an area that intersects them. The one
+-- statement of the "drilled this year" rule (undrilled_areas; see
+-- docs/reference.md, uncovered_sources' no_drill).
+CREATE FUNCTION _drilled_sources(p_year integer)
+RETURNS TABLE(source_id bigint)
+LANGUAGE sql STABLE
+SET search_path FROM CURRENT
+AS $$
+    SELECT t.source_id
+      FROM riskmap.drill_target t
+      JOIN riskmap.drill dr ON dr.id = t.drill_id
+     WHERE dr.year = p_year AND dr.status IN ('planned', 'completed')
+    UNION
+    SELECT s.id
+      FROM riskmap.drill dr
+      JOIN riskmap.risk_source s ON ST_Intersects(dr.area, s.geom)
+     WHERE dr.year = p_year AND dr.status IN ('planned', 'completed') AND dr.area IS NOT NULL
+$$;
+
 CREATE FUNCTION undrilled_areas(p_year integer DEFAULT extract(year FROM current_date)::integer,
                                 p_max_level integer DEFAULT 2,
                                 p_district text DEFAULT NULL)
@@ -58,18 +78,7 @@ BEGIN
       FROM riskmap.risk_source s
      WHERE s.risk_level <= p_max_level
        AND (p_district IS NULL OR s.district_code = p_district)
-       AND NOT EXISTS (SELECT 1
-                         FROM riskmap.drill_target t
-                         JOIN riskmap.drill dr ON dr.id = t.drill_id
-                        WHERE t.source_id = s.id
-                          AND dr.year = p_year
-                          AND dr.status IN ('planned', 'completed'))
-       AND NOT EXISTS (SELECT 1
-                         FROM riskmap.drill dr
-                        WHERE dr.year = p_year
-                          AND dr.status IN ('planned', 'completed')
-                          AND dr.area IS NOT NULL
-                          AND ST_Intersects(dr.area, s.geom))
+       AND NOT EXISTS (SELECT 1 FROM riskmap._drilled_sources(p_year) AS ds WHERE ds.source_id = s.id)
      ORDER BY s.risk_level, s.id;
 END
 $$;
