@@ -3,7 +3,7 @@
  * month spreading.
  * See rm_allocate_internal.h and rm_allocate.h.
  */
-#define _GNU_SOURCE				/* qsort_r */
+#define _GNU_SOURCE /* qsort_r */
 #include "rm_allocate_internal.h"
 
 #include <math.h>
@@ -101,8 +101,8 @@ ra_ctx_init(actx *c, const rm_alloc_problem *p)
 	{
 		const rm_alloc_slot *sl = &p->slots[s];
 
-		if ((sl->cls != RM_ALLOC_COMPREHENSIVE && sl->cls != RM_ALLOC_SPECIAL) || sl->n_pool < 0
-			|| (sl->n_pool > 0 && !sl->pool))
+		if ((sl->cls != RM_ALLOC_COMPREHENSIVE && sl->cls != RM_ALLOC_SPECIAL) || sl->n_pool < 0 ||
+		    (sl->n_pool > 0 && !sl->pool))
 			return RM_EINVAL;
 		if (sl->cls == RM_ALLOC_COMPREHENSIVE && sl->n_pool > 0 && (!p->near_start || !p->near))
 			return RM_EINVAL;
@@ -133,9 +133,9 @@ ra_ctx_init(actx *c, const rm_alloc_problem *p)
 	c->inc_slot_of = malloc((n + 1) * sizeof(int));
 	c->mt_src = malloc((n + 1) * sizeof(int));
 	c->mt_mark = calloc(n + 1, sizeof(int));
-	if (!c->mt_src || !c->mt_mark ||!c->spool || !c->member || !c->n_spool || !c->spool_owned || !c->same_prev || !c->slot_of || !c->g
-		|| !c->gn || !c->cat_cnt || !c->cat_sum || !c->cat_first || !c->touched || !c->pos || !c->cand
-		|| !c->cand_pre || !c->clique || !c->best || !c->inc_slot_of)
+	if (!c->mt_src || !c->mt_mark || !c->spool || !c->member || !c->n_spool || !c->spool_owned || !c->same_prev ||
+	    !c->slot_of || !c->g || !c->gn || !c->cat_cnt || !c->cat_sum || !c->cat_first || !c->touched || !c->pos ||
+	    !c->cand || !c->cand_pre || !c->clique || !c->best || !c->inc_slot_of)
 	{
 		ra_ctx_free(c);
 		return RM_ENOMEM;

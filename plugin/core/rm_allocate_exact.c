@@ -3,7 +3,7 @@
  * upper bound of the optimum.
  * See rm_allocate_internal.h and rm_allocate.h.
  */
-#define _GNU_SOURCE				/* qsort_r */
+#define _GNU_SOURCE /* qsort_r */
 #include "rm_allocate_internal.h"
 
 #include <math.h>
@@ -70,7 +70,7 @@ special_run_bound(actx *c, int s, int m)
 {
 	const rm_alloc_problem *p = c->p;
 	int *sp = c->spool[s], n = c->n_spool[s], K = c->K, nt = 0, nb = 0;
-	double *blocks = c->cand_pre;	/* n + 2 doubles of scratch */
+	double *blocks = c->cand_pre; /* n + 2 doubles of scratch */
 	double total = 0;
 
 	for (int i = 0; i < n; i++)
@@ -83,7 +83,7 @@ special_run_bound(actx *c, int s, int m)
 		{
 			c->touched[nt++] = k;
 			c->cat_sum[k] = 0;
-			c->cat_first[k] = 0;	/* blocks done */
+			c->cat_first[k] = 0; /* blocks done */
 		}
 		if (c->cat_first[k] >= m)
 			continue;
@@ -502,7 +502,7 @@ transversal_bound(actx *c, const int *T, int nT)
 	int n = p->n_sources, K = c->K, cap = nT * K, used = 0, ncand = 0;
 	int *owner = malloc((n + 1) * sizeof(int));
 	int *cand = malloc((n + 1) * sizeof(int));
-	int *mem = malloc(((size_t) cap + 1) * sizeof(int));	/* members: T index * K + j */
+	int *mem = malloc(((size_t) cap + 1) * sizeof(int)); /* members: T index * K + j */
 	int *cnt = calloc(nT + 1, sizeof(int));
 	int *par = malloc((nT + 1) * sizeof(int));
 	int *psrc = malloc((nT + 1) * sizeof(int));
@@ -515,7 +515,7 @@ transversal_bound(actx *c, const int *T, int nT)
 		goto out;
 	}
 	for (int i = 0; i < n; i++)
-		owner[i] = -2;			/* not a candidate */
+		owner[i] = -2; /* not a candidate */
 	for (int a = 0; a < nT; a++)
 		for (int i = 0; i < c->n_spool[T[a]]; i++)
 		{
@@ -638,8 +638,7 @@ rm_alloc_upper_bound(const rm_alloc_problem *p)
 		sub.n_slots = e - s;
 		for (int i = 0; i < p->n_sources; i++)
 			sol.slot_of[i] = -1;
-		if (rm_alloc_heuristic(&sub, &sol) == RM_OK
-			&& rm_alloc_exact(&sub, &sol, 20000) == RM_OK && sol.optimal)
+		if (rm_alloc_heuristic(&sub, &sol) == RM_OK && rm_alloc_exact(&sub, &sol, 20000) == RM_OK && sol.optimal)
 		{
 			total += sol.score;
 			if (e - s == 1)

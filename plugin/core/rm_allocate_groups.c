@@ -43,7 +43,8 @@ best_special(actx *c, int s)
 	{
 		int k = c->touched[t];
 
-		if (bc < 0 || c->cat_sum[k] > bw + EPS || (fabs(c->cat_sum[k] - bw) <= EPS && c->cat_first[k] < c->cat_first[bc]))
+		if (bc < 0 || c->cat_sum[k] > bw + EPS ||
+		    (fabs(c->cat_sum[k] - bw) <= EPS && c->cat_first[k] < c->cat_first[bc]))
 		{
 			bc = k;
 			bw = c->cat_sum[k];
@@ -262,7 +263,6 @@ ra_alt_groups(actx *c, int s, int max_alt, int *alt, int *nalt, altref *buf, int
 	}
 	return na;
 }
-
 
 double
 ra_best_group(actx *c, int s)

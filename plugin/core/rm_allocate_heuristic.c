@@ -3,7 +3,7 @@
  * augmenting paths) and per-organisation polish.
  * See rm_allocate_internal.h and rm_allocate.h.
  */
-#define _GNU_SOURCE				/* qsort_r */
+#define _GNU_SOURCE /* qsort_r */
 #include "rm_allocate_internal.h"
 
 #include <math.h>
@@ -164,7 +164,7 @@ augment(actx *c, int e, int *par_slot, int *par_src, int *queue)
 			else if (par_slot[t] == -2)
 			{
 				par_slot[t] = u;
-				par_src[t] = x;		/* t gives x to u */
+				par_src[t] = x; /* t gives x to u */
 				if (c->gn[t] >= 2)
 				{
 					end_slot = t;
@@ -244,17 +244,17 @@ augment(actx *c, int e, int *par_slot, int *par_src, int *queue)
 
 typedef struct
 {
-	int *save;		/* m * K */
-	int *bestg;		/* m * K */
+	int *save;  /* m * K */
+	int *bestg; /* m * K */
 	int nsave[RM_REOPT_MAX];
 	int nbest[RM_REOPT_MAX];
 	val_t bestv;
 	int found;
-	int n_alt;		/* alternatives tried for the first slot of an order */
-	int *alt;		/* RM_ALT_MAX * K */
+	int n_alt; /* alternatives tried for the first slot of an order */
+	int *alt;  /* RM_ALT_MAX * K */
 	int nalt[RM_ALT_MAX];
 	altref abuf[4 * RM_ALT_MAX];
-	int *atmp;		/* 4 * RM_ALT_MAX * K */
+	int *atmp; /* 4 * RM_ALT_MAX * K */
 } reopt_t;
 
 static void
@@ -522,8 +522,7 @@ rm_alloc_polish_orgs(const rm_alloc_problem *p, rm_alloc_solution *sol, long nod
 			double w0 = sub_sol.score;
 
 			rc = rm_alloc_exact(&sub, &sub_sol, node_limit);
-			if (rc == RM_OK
-				&& (sub_sol.filled > f0 || (sub_sol.filled == f0 && sub_sol.score > w0 + EPS)))
+			if (rc == RM_OK && (sub_sol.filled > f0 || (sub_sol.filled == f0 && sub_sol.score > w0 + EPS)))
 				for (int i = 0; i < n; i++)
 				{
 					int t = sol->slot_of[i];

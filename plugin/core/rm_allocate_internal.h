@@ -41,19 +41,19 @@ typedef struct
 	const rm_alloc_problem *p;
 	int K;
 	int S;
-	int **spool;		/* per slot: eligible pool sorted by (w desc, idx asc) */
+	int **spool; /* per slot: eligible pool sorted by (w desc, idx asc) */
 	int *n_spool;
-	int *spool_owned;	/* 1 when spool[s] is not shared with s-1 */
-	int *same_prev;		/* slot s has the same org, class and pool as s-1 */
-	int *slot_of;		/* current assignment */
-	int *g;				/* groups: g[s*K .. s*K+gn[s]) */
+	int *spool_owned; /* 1 when spool[s] is not shared with s-1 */
+	int *same_prev;   /* slot s has the same org, class and pool as s-1 */
+	int *slot_of;     /* current assignment */
+	int *g;           /* groups: g[s*K .. s*K+gn[s]) */
 	int *gn;
 	/* scratch */
 	int *cat_cnt;
 	double *cat_sum;
 	int *cat_first;
 	int *touched;
-	int *pos;			/* position of a source in the current slot's spool, or -1 */
+	int *pos; /* position of a source in the current slot's spool, or -1 */
 	int *cand;
 	double *cand_pre;
 	int *clique;
@@ -61,9 +61,9 @@ typedef struct
 	int nbest;
 	double bestw;
 	long clique_nodes;
-	int capped;			/* a clique search hit its node cap */
+	int capped; /* a clique search hit its node cap */
 	long polls;
-	int stop;			/* interrupted */
+	int stop; /* interrupted */
 	/* pool membership bitmaps, one per distinct pool */
 	unsigned char **member;
 	/* exact search */
@@ -74,23 +74,23 @@ typedef struct
 	val_t inc;
 	int *inc_slot_of;
 	/* matching bound */
-	int *mt_src;		/* source -> slot matched to it, or -1 */
-	int *mt_mark;		/* source -> last visit stamp */
+	int *mt_src;  /* source -> slot matched to it, or -1 */
+	int *mt_mark; /* source -> last visit stamp */
 	int mt_stamp;
-	long pool_total;	/* sum of pool sizes */
-	int depth;			/* recursion depth of the exact search */
+	long pool_total; /* sum of pool sizes */
+	int depth;       /* recursion depth of the exact search */
 	/* tighter group bounds in the exact search (small pools only) */
-	int tight;			/* enabled */
-	double *ext;		/* RM_TIGHT_MAX_DEPTH frames x RM_TIGHT_MAX: bound of the rest of the group per position */
-	int *lst;			/* RM_TIGHT_MAX scratch */
-	double *ring;		/* n_categories x K */
+	int tight;    /* enabled */
+	double *ext;  /* RM_TIGHT_MAX_DEPTH frames x RM_TIGHT_MAX: bound of the rest of the group per position */
+	int *lst;     /* RM_TIGHT_MAX scratch */
+	double *ring; /* n_categories x K */
 	int *ring_n, *ring_head;
 	double *ring_sum;
 } actx;
 
 #define RM_TIGHT_MAX 512
 #define RM_TIGHT_MAX_K 64
-#define RM_TIGHT_MAX_DEPTH 256	/* one ext array per active frame */
+#define RM_TIGHT_MAX_DEPTH 256 /* one ext array per active frame */
 
 /* The exact search gives up (not proven optimal) rather than recurse deeper. */
 #define RM_BB_MAX_DEPTH 4000
@@ -119,9 +119,9 @@ int ra_cmp_int(const void *a, const void *b);
 int ra_is_near(const rm_alloc_problem *p, int a, int b);
 void ra_errf(char *buf, size_t len, const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 3, 4)))
+    __attribute__((format(printf, 3, 4)))
 #endif
-	;
+    ;
 
 /* rm_allocate_groups.c: the best free group of slot s (into c->best) and
  * up to max_alt alternatives, heaviest first */

@@ -36,7 +36,7 @@ typedef struct
 {
 	double xmin, ymin, xmax, ymax;
 	int point;
-	GEOSGeometry *proj;		/* non-points: projected copy */
+	GEOSGeometry *proj; /* non-points: projected copy */
 	int idx;
 } nobj;
 
@@ -87,10 +87,9 @@ geos_notice(const char *fmt, ...)
 }
 
 int
-rm_alloc_near_graph(int n, const unsigned char *const *wkb, const size_t *wkb_len,
-					const char *want, const int *group, double max_m,
-					int **start_out, int **nbr_out, char *errbuf, size_t errlen,
-					rm_interrupt_fn interrupted, void *interrupted_arg)
+rm_alloc_near_graph(int n, const unsigned char *const *wkb, const size_t *wkb_len, const char *want, const int *group,
+                    double max_m, int **start_out, int **nbr_out, char *errbuf, size_t errlen,
+                    rm_interrupt_fn interrupted, void *interrupted_arg)
 {
 	GEOSContextHandle_t h = NULL;
 	GEOSWKBReader *rd = NULL;
@@ -156,14 +155,14 @@ rm_alloc_near_graph(int n, const unsigned char *const *wkb, const size_t *wkb_le
 			GEOSGeom_getYMin_r(h, g, &b->ymin);
 			GEOSGeom_getXMax_r(h, g, &b->xmax);
 			GEOSGeom_getYMax_r(h, g, &b->ymax);
-			b->proj = g;		/* projected below */
+			b->proj = g; /* projected below */
 			g = NULL;
 		}
 		if (g)
 			GEOSGeom_destroy_r(h, g);
 		no++;
-		if (!(isfinite(b->xmin) && isfinite(b->ymin) && isfinite(b->xmax) && isfinite(b->ymax))
-			|| fabs(b->ymin) > 90 || fabs(b->ymax) > 90)
+		if (!(isfinite(b->xmin) && isfinite(b->ymin) && isfinite(b->xmax) && isfinite(b->ymax)) || fabs(b->ymin) > 90 ||
+		    fabs(b->ymax) > 90)
 		{
 			ra_errf(errbuf, errlen, "source #%d: coordinates out of range", i);
 			rc = RM_EGEOS;
@@ -224,7 +223,7 @@ rm_alloc_near_graph(int n, const unsigned char *const *wkb, const size_t *wkb_le
 			else if ((d = bbox_lower_m(&o[a], &o[b])) > max_m)
 				continue;
 			else if (bbox_upper_m(&o[a], &o[b]) <= max_m)
-				d = 0;		/* every pair of points is near */
+				d = 0; /* every pair of points is near */
 			else
 			{
 				/* nearest points in the projected plane, measured on the
@@ -260,8 +259,8 @@ rm_alloc_near_graph(int n, const unsigned char *const *wkb, const size_t *wkb_le
 				GEOSCoordSeq_getXY_r(h, cs, 0, &x1, &y1);
 				GEOSCoordSeq_getXY_r(h, cs, 1, &x2, &y2);
 				GEOSCoordSeq_destroy_r(h, cs);
-				d = rm_local_distance(pr.lon0 + x1 / pr.kx, pr.lat0 + y1 / pr.ky,
-											 pr.lon0 + x2 / pr.kx, pr.lat0 + y2 / pr.ky);
+				d = rm_local_distance(
+				    pr.lon0 + x1 / pr.kx, pr.lat0 + y1 / pr.ky, pr.lon0 + x2 / pr.kx, pr.lat0 + y2 / pr.ky);
 			}
 			if (d <= max_m)
 			{

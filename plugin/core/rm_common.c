@@ -37,9 +37,9 @@ rm_set_error_v(char *buf, size_t size, const char *fmt, va_list ap)
 }
 
 void
-rm_set_error(char *buf, size_t size, const char *fmt,...)
+rm_set_error(char *buf, size_t size, const char *fmt, ...)
 {
-	va_list		ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	rm_set_error_v(buf, size, fmt, ap);

@@ -30,12 +30,12 @@
 typedef enum rm_status
 {
 	RM_OK = 0,
-	RM_ENOMEM = 1,				/* out of memory */
-	RM_EINTERRUPTED = 2,		/* the interrupt callback said stop */
-	RM_EINVAL = 3,				/* a bad argument (the message names it) */
-	RM_EGEOS = 4,				/* GEOS or PROJ failed (the message is theirs) */
-	RM_ELIMIT = 5,				/* a configured size limit was exceeded */
-	RM_EINPUT = 6				/* bad input data (the message names the row) */
+	RM_ENOMEM = 1,       /* out of memory */
+	RM_EINTERRUPTED = 2, /* the interrupt callback said stop */
+	RM_EINVAL = 3,       /* a bad argument (the message names it) */
+	RM_EGEOS = 4,        /* GEOS or PROJ failed (the message is theirs) */
+	RM_ELIMIT = 5,       /* a configured size limit was exceeded */
+	RM_EINPUT = 6        /* bad input data (the message names the row) */
 } rm_status;
 
 /* A name for messages and tests: "RM_ENOMEM", ... */
@@ -45,20 +45,20 @@ const char *rm_status_name(int status);
 #define RM_ERRMSG_SIZE 512
 
 /* printf into buf (truncated, always terminated; buf may be NULL). */
-void		rm_set_error(char *buf, size_t size, const char *fmt,...)
+void rm_set_error(char *buf, size_t size, const char *fmt, ...)
 #if defined(__GNUC__)
-			__attribute__((format(printf, 3, 4)))
+    __attribute__((format(printf, 3, 4)))
 #endif
-			;
-void		rm_set_error_v(char *buf, size_t size, const char *fmt, va_list ap);
+    ;
+void rm_set_error_v(char *buf, size_t size, const char *fmt, va_list ap);
 
 /* Returns non-zero when the caller wants the computation stopped. */
-typedef int (*rm_interrupt_fn) (void *arg);
+typedef int (*rm_interrupt_fn)(void *arg);
 
 typedef struct rm_interrupt
 {
 	rm_interrupt_fn fn;
-	void	   *arg;
+	void *arg;
 } rm_interrupt;
 
 static inline int
@@ -70,9 +70,9 @@ rm_interrupted(const rm_interrupt *in)
 /* Where a module's long-lived memory comes from. */
 typedef struct rm_allocator
 {
-	void	   *(*alloc) (void *ctx, size_t size);	/* NULL on failure */
-	void		(*release) (void *ctx, void *ptr);	/* may be a no-op */
-	void	   *ctx;
+	void *(*alloc)(void *ctx, size_t size); /* NULL on failure */
+	void (*release)(void *ctx, void *ptr);  /* may be a no-op */
+	void *ctx;
 } rm_allocator;
 
 /* malloc/free */
@@ -80,7 +80,7 @@ extern const rm_allocator rm_malloc_allocator;
 
 /* a->alloc (size 0 counts as 1) and a->release (NULL is fine). Defined in
  * rm_graph.c until rm_graph.h adopts this header. */
-void	   *rm_alloc(const rm_allocator *a, size_t size);
-void		rm_free(const rm_allocator *a, void *p);
+void *rm_alloc(const rm_allocator *a, size_t size);
+void rm_free(const rm_allocator *a, void *p);
 
 #endif

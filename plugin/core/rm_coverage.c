@@ -24,8 +24,8 @@ cv_idx_push(idxvec *a, size_t x)
 {
 	if (a->n == a->cap)
 	{
-		size_t		nc = a->cap ? a->cap * 2 : 64;
-		size_t	   *nv = realloc(a->v, nc * sizeof *nv);
+		size_t nc = a->cap ? a->cap * 2 : 64;
+		size_t *nv = realloc(a->v, nc * sizeof *nv);
 
 		if (!nv)
 			return 0;
@@ -39,7 +39,7 @@ cv_idx_push(idxvec *a, size_t x)
 static void
 query_cb(void *item, void *userdata)
 {
-	query_arg  *q = userdata;
+	query_arg *q = userdata;
 
 	if (!cv_idx_push(q->vec, (size_t) (uintptr_t) item - 1))
 		q->oom = 1;
@@ -48,8 +48,7 @@ query_cb(void *item, void *userdata)
 static int
 cmp_size(const void *a, const void *b)
 {
-	size_t		x = *(const size_t *) a,
-				y = *(const size_t *) b;
+	size_t x = *(const size_t *) a, y = *(const size_t *) b;
 
 	return (x > y) - (x < y);
 }
@@ -57,8 +56,7 @@ cmp_size(const void *a, const void *b)
 int
 cv_cmp_i64(const void *a, const void *b)
 {
-	int64_t		x = *(const int64_t *) a,
-				y = *(const int64_t *) b;
+	int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
 
 	return (x > y) - (x < y);
 }
@@ -67,9 +65,9 @@ void
 rm_reach_degrees(double r, double lat_min, double lat_max, double *dlon, double *dlat)
 {
 	/* a degree of latitude is at least 110.57 km; widen by 2 % for safety */
-	double		dy = r / 110574.0 * 1.02 + 1e-9;
-	double		lat = fmax(fabs(lat_min), fabs(lat_max)) + dy;
-	double		c = lat >= 89.0 ? 0.0 : cos(lat * M_PI / 180.0);
+	double dy = r / 110574.0 * 1.02 + 1e-9;
+	double lat = fmax(fabs(lat_min), fabs(lat_max)) + dy;
+	double c = lat >= 89.0 ? 0.0 : cos(lat * M_PI / 180.0);
 
 	*dlat = dy;
 	/* a degree of longitude at latitude lat is at least 111.32 km cos(lat)
@@ -79,7 +77,7 @@ rm_reach_degrees(double r, double lat_min, double lat_max, double *dlon, double 
 
 struct rm_cov_run
 {
-	cov_state	st;
+	cov_state st;
 };
 
 static void
@@ -187,7 +185,7 @@ int
 cv_query_tree(cov_state *st, GEOSSTRtree *tree, const double env[4], idxvec *out)
 {
 	GEOSGeometry *r = rect(st, env[0], env[1], env[2], env[3]);
-	query_arg	q = {out, 0};
+	query_arg q = {out, 0};
 
 	out->n = 0;
 	if (!r)
@@ -196,7 +194,7 @@ cv_query_tree(cov_state *st, GEOSSTRtree *tree, const double env[4], idxvec *out
 	GEOSGeom_destroy_r(st->h, r);
 	if (q.oom)
 		return cv_oom(st);
-	if (out->n > 1)				/* out->v may be NULL when n == 0: qsort(NULL, 0) is UB */
+	if (out->n > 1) /* out->v may be NULL when n == 0: qsort(NULL, 0) is UB */
 		qsort(out->v, out->n, sizeof(size_t), cmp_size);
 	return RM_OK;
 }
@@ -216,8 +214,8 @@ int
 rm_cov_run_gaps(rm_geo *geo, const rm_cov_input *in, rm_cov_run **runp, rm_cov_result *out)
 {
 	rm_cov_run *run;
-	cov_state  *st;
-	int			rc;
+	cov_state *st;
+	int rc;
 
 	*runp = NULL;
 	memset(out, 0, sizeof *out);
@@ -249,7 +247,7 @@ rm_cov_run_gaps(rm_geo *geo, const rm_cov_input *in, rm_cov_run **runp, rm_cov_r
 	}
 	for (size_t d = 0; d < in->n_districts; d++)
 	{
-		dist_work	w;
+		dist_work w;
 
 		if (!in->districts[d].selected || !st->dgeom[d])
 			continue;
@@ -280,11 +278,10 @@ fail:
 int
 rm_cov_run_boxes(rm_cov_run *run, double **boxes, size_t *n)
 {
-	cov_state  *st = &run->st;
+	cov_state *st = &run->st;
 	GEOSContextHandle_t h = st->h;
-	size_t		total = 0,
-				k = 0;
-	double	   *b;
+	size_t total = 0, k = 0;
+	double *b;
 
 	*boxes = NULL;
 	*n = 0;
@@ -296,7 +293,7 @@ rm_cov_run_boxes(rm_cov_run *run, double **boxes, size_t *n)
 		return cv_oom(st);
 	for (size_t i = 0; i < st->n_gapg; i++)
 	{
-		int			np;
+		int np;
 
 		if (!st->gapg[i])
 			continue;
@@ -321,10 +318,10 @@ rm_cov_run_boxes(rm_cov_run *run, double **boxes, size_t *n)
 int
 rm_cov_run_people(rm_cov_run *run, const rm_cov_cell *cells, size_t n_cells, rm_cov_result *res)
 {
-	cov_state  *st = &run->st;
+	cov_state *st = &run->st;
 	GEOSContextHandle_t h = st->h;
-	idxvec		cand = {0};
-	int			rc = RM_OK;
+	idxvec cand = {0};
+	int rc = RM_OK;
 
 	rm_geo_clear_error(st->geo);
 	cells_free(st);
@@ -337,9 +334,9 @@ rm_cov_run_people(rm_cov_run *run, const rm_cov_cell *cells, size_t n_cells, rm_
 	for (size_t i = 0; i < res->n_gaps && i < st->n_gapg; i++)
 	{
 		rm_cov_gap *g = &res->gaps[i];
-		size_t		d = g->district;
+		size_t d = g->district;
 		const GEOSPreparedGeometry *gprep;
-		double		ge[4];
+		double ge[4];
 
 		if (!st->gapg[i])
 			continue;
@@ -361,8 +358,8 @@ rm_cov_run_people(rm_cov_run *run, const rm_cov_cell *cells, size_t n_cells, rm_
 		/* centroids covered by the gap; border cells counted once */
 		for (size_t k = 0; k < cand.n; k++)
 		{
-			size_t		c = cand.v[k];
-			char		r;
+			size_t c = cand.v[k];
+			char r;
 
 			if ((k & 255) == 255 && st->in->interrupted && st->in->interrupted(st->in->interrupt_arg))
 			{
@@ -406,7 +403,7 @@ int
 rm_coverage_gaps(rm_geo *geo, const rm_cov_input *in, rm_cov_result *out)
 {
 	rm_cov_run *run = NULL;
-	int			rc = rm_cov_run_gaps(geo, in, &run, out);
+	int rc = rm_cov_run_gaps(geo, in, &run, out);
 
 	if (rc != RM_OK)
 		return rc;

@@ -18,32 +18,31 @@
 
 typedef struct
 {
-	size_t	   *v;
-	size_t		n,
-				cap;
+	size_t *v;
+	size_t n, cap;
 } idxvec;
 
 typedef struct
 {
-	idxvec	   *vec;
-	int			oom;
+	idxvec *vec;
+	int oom;
 } query_arg;
 
 typedef struct
 {
-	rm_geo	   *geo;
+	rm_geo *geo;
 	GEOSContextHandle_t h;
 	const rm_cov_input *in;
-	int			nseg;
+	int nseg;
 
 	/* districts */
-	GEOSGeometry **dgeom;		/* valid MultiPolygon or NULL */
+	GEOSGeometry **dgeom; /* valid MultiPolygon or NULL */
 	const GEOSPreparedGeometry **dprep;
-	double	   *denv;			/* 4 per district */
+	double *denv; /* 4 per district */
 
 	/* zones */
-	GEOSGeometry **zone;		/* NULL when empty or not needed */
-	double	   *zenv;
+	GEOSGeometry **zone; /* NULL when empty or not needed */
+	double *zenv;
 	GEOSSTRtree *ztree;
 
 	/* shelters */
@@ -53,51 +52,51 @@ typedef struct
 
 	/* cells (the people pass) */
 	const rm_cov_cell *cells;
-	size_t		n_cells;
+	size_t n_cells;
 	GEOSGeometry **cpt;
 	GEOSSTRtree *ctree;
-	int		   *cowner;			/* -2 = not computed yet */
+	int *cowner; /* -2 = not computed yet */
 
 	/* the gap of each result row, kept for the people pass */
 	GEOSGeometry **gapg;
-	size_t		n_gapg;
+	size_t n_gapg;
 
-	idxvec		tmp;			/* scratch index list */
+	idxvec tmp; /* scratch index list */
 
 	rm_cov_result res;
-	size_t		res_cap;
+	size_t res_cap;
 } cov_state;
 
-#define CHECK_INTERRUPT(st) \
-	do { \
-		if ((st)->in->interrupted && (st)->in->interrupted((st)->in->interrupt_arg)) \
-		{ \
-			rm_geo_set_error((st)->geo, "interrupted"); \
-			return RM_EINTERRUPTED; \
-		} \
+#define CHECK_INTERRUPT(st)                                                                                            \
+	do                                                                                                                 \
+	{                                                                                                                  \
+		if ((st)->in->interrupted && (st)->in->interrupted((st)->in->interrupt_arg))                                   \
+		{                                                                                                              \
+			rm_geo_set_error((st)->geo, "interrupted");                                                                \
+			return RM_EINTERRUPTED;                                                                                    \
+		}                                                                                                              \
 	} while (0)
 
 typedef struct
 {
 	GEOSGeometry **v;
-	size_t		n,
-				cap;
+	size_t n, cap;
 } geomvec;
 
 typedef struct
 {
 	GEOSGeometry **parts;
-	size_t		n;
-	idxvec		cand;
-	idxvec		used;
+	size_t n;
+	idxvec cand;
+	idxvec used;
 	GEOSGeometry *zu;
 	GEOSGeometry *cover;
 	GEOSGeometry *gap;
 	const GEOSPreparedGeometry *zprep;
 	const GEOSPreparedGeometry *gprep;
-	int64_t    *ids;
+	int64_t *ids;
 	unsigned char *wkb;
-	double		area;
+	double area;
 } dist_work;
 
 /* Up to this many circles, a part is differenced with them one after the

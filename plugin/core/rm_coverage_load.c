@@ -16,7 +16,7 @@ int
 cv_load_districts(cov_state *st)
 {
 	const rm_cov_input *in = st->in;
-	size_t		n = in->n_districts;
+	size_t n = in->n_districts;
 
 	st->dgeom = calloc(n ? n : 1, sizeof *st->dgeom);
 	st->dprep = calloc(n ? n : 1, sizeof *st->dprep);
@@ -33,7 +33,7 @@ cv_load_districts(cov_state *st)
 		g = rm_wkb_read(st->geo, d->wkb, d->wkb_len);
 		if (!g || !rm_check_lonlat(st->geo, g))
 		{
-			char		msg[400];
+			char msg[400];
 
 			if (g)
 				GEOSGeom_destroy_r(st->h, g);
@@ -50,8 +50,8 @@ cv_load_districts(cov_state *st)
 			continue;
 		}
 		st->dgeom[i] = g;
-		if (!GEOSGeom_getExtent_r(st->h, g, &st->denv[4 * i], &st->denv[4 * i + 1],
-								  &st->denv[4 * i + 2], &st->denv[4 * i + 3]))
+		if (!GEOSGeom_getExtent_r(
+		        st->h, g, &st->denv[4 * i], &st->denv[4 * i + 1], &st->denv[4 * i + 2], &st->denv[4 * i + 3]))
 			return cv_geos_fail(st, "getExtent");
 		st->dprep[i] = GEOSPrepare_r(st->h, g);
 		if (!st->dprep[i])
@@ -75,11 +75,10 @@ cv_load_points(cov_state *st)
 		return cv_geos_fail(st, "STRtree_create");
 	for (size_t i = 0; i < in->n_shelters; i++)
 	{
-		double		x = in->shelters[i].x,
-					y = in->shelters[i].y;
+		double x = in->shelters[i].x, y = in->shelters[i].y;
 
 		if (!isfinite(x) || !isfinite(y) || fabs(y) > 90 || fabs(x) > 540)
-			continue;			/* cannot be a shelter on the ground */
+			continue; /* cannot be a shelter on the ground */
 		st->spt[i] = GEOSGeom_createPointFromXY_r(st->h, x, y);
 		if (!st->spt[i])
 			return cv_geos_fail(st, "createPoint");
@@ -103,12 +102,11 @@ cv_load_cells(cov_state *st, const rm_cov_cell *cells, size_t n)
 		return cv_geos_fail(st, "STRtree_create");
 	for (size_t i = 0; i < n; i++)
 	{
-		double		x = cells[i].x,
-					y = cells[i].y;
+		double x = cells[i].x, y = cells[i].y;
 
 		st->cowner[i] = -2;
 		if (!isfinite(x) || !isfinite(y) || !(cells[i].people > 0))
-			continue;			/* nobody to count */
+			continue; /* nobody to count */
 		st->cpt[i] = GEOSGeom_createPointFromXY_r(st->h, x, y);
 		if (!st->cpt[i])
 			return cv_geos_fail(st, "createPoint");
@@ -131,16 +129,13 @@ static int
 ring_within(cov_state *st, const GEOSGeometry *ring, double sx, double sy, double kx, double ky, double r2)
 {
 	const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(st->h, ring);
-	unsigned	n = 0;
+	unsigned n = 0;
 
 	if (!cs || !GEOSCoordSeq_getSize_r(st->h, cs, &n))
 		return 0;
 	for (unsigned i = 0; i < n; i++)
 	{
-		double		x,
-					y,
-					dx,
-					dy;
+		double x, y, dx, dy;
 
 		GEOSCoordSeq_getXY_r(st->h, cs, i, &x, &y);
 		dx = (x - sx) * kx;
@@ -155,9 +150,8 @@ ring_within(cov_state *st, const GEOSGeometry *ring, double sx, double sy, doubl
 int
 cv_point_reach_contains(cov_state *st, double sx, double sy, const GEOSGeometry *ring)
 {
-	double		r_in = st->in->reach_m * cos(M_PI / st->nseg) * (1 - 1e-3);
-	double		per_deg_lat,
-				per_deg_lon;
+	double r_in = st->in->reach_m * cos(M_PI / st->nseg) * (1 - 1e-3);
+	double per_deg_lat, per_deg_lon;
 
 	if (!ring)
 		return 0;
@@ -169,10 +163,8 @@ static int
 zone_covered(cov_state *st, const GEOSGeometry *z, const double *ze, idxvec *cand)
 {
 	const rm_cov_input *in = st->in;
-	double		dlon,
-				dlat,
-				qe[4];
-	int			np;
+	double dlon, dlat, qe[4];
+	int np;
 
 	if (in->n_shelters == 0 || !(in->reach_m > 0))
 		return 0;
@@ -189,11 +181,13 @@ zone_covered(cov_state *st, const GEOSGeometry *z, const double *ze, idxvec *can
 	np = GEOSGetNumGeometries_r(st->h, z);
 	for (size_t k = 0; k < cand->n; k++)
 	{
-		int			all = 1;
+		int all = 1;
 
 		for (int i = 0; i < np && all; i++)
-			all = cv_point_reach_contains(st, in->shelters[cand->v[k]].x, in->shelters[cand->v[k]].y,
-									   GEOSGetExteriorRing_r(st->h, GEOSGetGeometryN_r(st->h, z, i)));
+			all = cv_point_reach_contains(st,
+			                              in->shelters[cand->v[k]].x,
+			                              in->shelters[cand->v[k]].y,
+			                              GEOSGetExteriorRing_r(st->h, GEOSGetGeometryN_r(st->h, z, i)));
 		if (all)
 			return 1;
 	}
@@ -204,7 +198,7 @@ int
 cv_load_zones(cov_state *st)
 {
 	const rm_cov_input *in = st->in;
-	size_t		n = in->n_sources;
+	size_t n = in->n_sources;
 
 	st->zone = calloc(n ? n : 1, sizeof *st->zone);
 	st->zenv = calloc(n ? n * 4 : 4, sizeof *st->zenv);
@@ -216,25 +210,25 @@ cv_load_zones(cov_state *st)
 	for (size_t i = 0; i < n; i++)
 	{
 		const rm_cov_source *s = &in->sources[i];
-		GEOSGeometry *g,
-				   *z;
-		double		e[4],
-					dlon,
-					dlat;
-		int			needed = 0;
+		GEOSGeometry *g, *z;
+		double e[4], dlon, dlat;
+		int needed = 0;
 
 		if ((i & 63) == 63)
 			CHECK_INTERRUPT(st);
 		if (!isfinite(s->radius_m) || s->radius_m < 0 || s->radius_m > RM_MAX_RADIUS_M)
 		{
-			rm_geo_set_error(st->geo, "risk_source %lld: impact_radius_m %g is out of range [0, %g]",
-							 (long long) s->id, s->radius_m, RM_MAX_RADIUS_M);
+			rm_geo_set_error(st->geo,
+			                 "risk_source %lld: impact_radius_m %g is out of range [0, %g]",
+			                 (long long) s->id,
+			                 s->radius_m,
+			                 RM_MAX_RADIUS_M);
 			return RM_EINPUT;
 		}
 		g = rm_wkb_read(st->geo, s->wkb, s->wkb_len);
 		if (!g || !rm_check_lonlat(st->geo, g))
 		{
-			char		msg[400];
+			char msg[400];
 
 			if (g)
 				GEOSGeom_destroy_r(st->h, g);
@@ -242,8 +236,7 @@ cv_load_zones(cov_state *st)
 			rm_geo_set_error(st->geo, "risk_source %lld: %s", (long long) s->id, msg);
 			return RM_EINPUT;
 		}
-		if (GEOSisEmpty_r(st->h, g) ||
-			!GEOSGeom_getExtent_r(st->h, g, &e[0], &e[1], &e[2], &e[3]))
+		if (GEOSisEmpty_r(st->h, g) || !GEOSGeom_getExtent_r(st->h, g, &e[0], &e[1], &e[2], &e[3]))
 		{
 			GEOSGeom_destroy_r(st->h, g);
 			rm_geo_clear_error(st->geo);
@@ -267,7 +260,7 @@ cv_load_zones(cov_state *st)
 		GEOSGeom_destroy_r(st->h, g);
 		if (!z)
 		{
-			char		msg[400];
+			char msg[400];
 
 			snprintf(msg, sizeof msg, "%s", rm_geo_error(st->geo));
 			rm_geo_set_error(st->geo, "risk_source %lld: %s", (long long) s->id, msg);
@@ -289,8 +282,8 @@ cv_load_zones(cov_state *st)
 			continue;
 		}
 		st->zone[i] = z;
-		if (!GEOSGeom_getExtent_r(st->h, z, &st->zenv[4 * i], &st->zenv[4 * i + 1],
-								  &st->zenv[4 * i + 2], &st->zenv[4 * i + 3]))
+		if (!GEOSGeom_getExtent_r(
+		        st->h, z, &st->zenv[4 * i], &st->zenv[4 * i + 1], &st->zenv[4 * i + 2], &st->zenv[4 * i + 3]))
 			return cv_geos_fail(st, "getExtent");
 		GEOSSTRtree_insert_r(st->h, st->ztree, z, (void *) (uintptr_t) (i + 1));
 	}
@@ -303,14 +296,14 @@ int
 cv_cell_owner(cov_state *st, size_t c)
 {
 	const rm_cov_input *in = st->in;
-	int			own = st->cells[c].district;
+	int own = st->cells[c].district;
 	const GEOSGeometry *p = st->cpt[c];
 
 	if (st->cowner[c] != -2)
 		return st->cowner[c];
 	st->cowner[c] = -1;
 	if (own >= 0 && (size_t) own < in->n_districts && st->dprep[own] &&
-		GEOSPreparedCovers_r(st->h, st->dprep[own], p) == 1)
+	    GEOSPreparedCovers_r(st->h, st->dprep[own], p) == 1)
 		st->cowner[c] = own;
 	else
 		for (size_t d = 0; d < in->n_districts; d++)

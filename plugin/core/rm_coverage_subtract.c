@@ -18,15 +18,14 @@ static GEOSGeometry *
 clip_to_district(cov_state *st, GEOSGeometry *mp, size_t d)
 {
 	GEOSContextHandle_t h = st->h;
-	int			k = GEOSGetNumGeometries_r(h, mp);
-	geomvec		out = {0},
-				cross = {0};
+	int k = GEOSGetNumGeometries_r(h, mp);
+	geomvec out = {0}, cross = {0};
 	GEOSGeometry *res;
 
 	for (int i = 0; i < k; i++)
 	{
 		const GEOSGeometry *p = GEOSGetGeometryN_r(h, mp, i);
-		char		r = GEOSPreparedContainsProperly_r(h, st->dprep[d], p);
+		char r = GEOSPreparedContainsProperly_r(h, st->dprep[d], p);
 		GEOSGeometry *c;
 
 		if (r == 2)
@@ -68,9 +67,9 @@ fail:
 static GEOSGeometry *
 drop_slivers(cov_state *st, GEOSGeometry *mp, double *total)
 {
-	int			k = GEOSGetNumGeometries_r(st->h, mp);
+	int k = GEOSGetNumGeometries_r(st->h, mp);
 	GEOSGeometry **keep;
-	size_t		nk = 0;
+	size_t nk = 0;
 	GEOSGeometry *out;
 
 	*total = 0;
@@ -83,7 +82,7 @@ drop_slivers(cov_state *st, GEOSGeometry *mp, double *total)
 	for (int i = 0; i < k; i++)
 	{
 		const GEOSGeometry *p = GEOSGetGeometryN_r(st->h, mp, i);
-		double		a = rm_ground_area(st->geo, p);
+		double a = rm_ground_area(st->geo, p);
 
 		if (isnan(a) || a >= RM_SLIVER_M2)
 		{
@@ -140,7 +139,7 @@ push_gap(cov_state *st, rm_cov_gap *g, GEOSGeometry *gap)
 {
 	if (st->res.n_gaps == st->res_cap)
 	{
-		size_t		nc = st->res_cap ? st->res_cap * 2 : 16;
+		size_t nc = st->res_cap ? st->res_cap * 2 : 16;
 		rm_cov_gap *ng = realloc(st->res.gaps, nc * sizeof *ng);
 		GEOSGeometry **gg;
 
@@ -171,14 +170,12 @@ subtract_cover(cov_state *st, dist_work *w)
 {
 	GEOSContextHandle_t h = st->h;
 	const rm_cov_input *in = st->in;
-	int			np = GEOSGetNumGeometries_r(h, w->zu);
+	int np = GEOSGetNumGeometries_r(h, w->zu);
 	GEOSSTRtree *ctree = NULL;
-	idxvec		hits = {0};
-	geomvec		out = {0},
-				clips = {0};
-	double	   *cenv = NULL,
-			   *ev = NULL;
-	int			rc = RM_OK;
+	idxvec hits = {0};
+	geomvec out = {0}, clips = {0};
+	double *cenv = NULL, *ev = NULL;
+	int rc = RM_OK;
 	cenv = malloc(w->cand.n * 4 * sizeof *cenv);
 	ctree = GEOSSTRtree_create_r(h, 10);
 	if (!cenv || !ctree)
@@ -188,20 +185,19 @@ subtract_cover(cov_state *st, dist_work *w)
 	}
 	for (size_t k = 0; k < w->cand.n; k++)
 	{
-		size_t		j = w->cand.v[k];
+		size_t j = w->cand.v[k];
 
 		if (!st->scircle[j])
 		{
-			st->scircle[j] = rm_geodesic_circle(st->geo, in->shelters[j].x, in->shelters[j].y,
-												in->reach_m, st->nseg);
+			st->scircle[j] = rm_geodesic_circle(st->geo, in->shelters[j].x, in->shelters[j].y, in->reach_m, st->nseg);
 			if (!st->scircle[j])
 			{
 				rc = cv_geos_fail(st, "shelter circle");
 				goto done;
 			}
 		}
-		if (!GEOSGeom_getExtent_r(h, st->scircle[j], &cenv[4 * k], &cenv[4 * k + 1],
-								  &cenv[4 * k + 2], &cenv[4 * k + 3]))
+		if (!GEOSGeom_getExtent_r(
+		        h, st->scircle[j], &cenv[4 * k], &cenv[4 * k + 1], &cenv[4 * k + 2], &cenv[4 * k + 3]))
 		{
 			rc = cv_geos_fail(st, "getExtent");
 			goto done;
@@ -211,9 +207,7 @@ subtract_cover(cov_state *st, dist_work *w)
 	for (int i = 0; i < np; i++)
 	{
 		const GEOSGeometry *p = GEOSGetGeometryN_r(h, w->zu, i);
-		double		pe[4],
-					mx,
-					my;
+		double pe[4], mx, my;
 		GEOSGeometry *piece;
 
 		if ((i & 7) == 7 && in->interrupted && in->interrupted(in->interrupt_arg))
@@ -231,7 +225,7 @@ subtract_cover(cov_state *st, dist_work *w)
 			goto done;
 		/* a part inside one circle is covered: no overlay */
 		{
-			int			inside = 0;
+			int inside = 0;
 
 			for (size_t k = 0; k < hits.n && !inside; k++)
 			{
@@ -246,7 +240,7 @@ subtract_cover(cov_state *st, dist_work *w)
 		if (hits.n > 1)
 		{
 			const GEOSPreparedGeometry *pp = GEOSPrepare_r(h, p);
-			size_t		m = 0;
+			size_t m = 0;
 
 			if (!pp)
 			{
@@ -255,7 +249,7 @@ subtract_cover(cov_state *st, dist_work *w)
 			}
 			for (size_t k = 0; k < hits.n; k++)
 			{
-				char		r = GEOSPreparedIntersects_r(h, pp, st->scircle[w->cand.v[hits.v[k]]]);
+				char r = GEOSPreparedIntersects_r(h, pp, st->scircle[w->cand.v[hits.v[k]]]);
 
 				if (r == 2)
 				{
@@ -287,7 +281,7 @@ subtract_cover(cov_state *st, dist_work *w)
 			 * than a union of the circles and one difference)
 			 */
 			GEOSGeometry *cur = NULL;
-			double		re[4];
+			double re[4];
 
 			memcpy(re, pe, sizeof re);
 			for (size_t k = 0; k < hits.n; k++)
@@ -372,8 +366,8 @@ subtract_cover(cov_state *st, dist_work *w)
 			cv_gv_free(st, &clips);
 			if (!cover)
 			{
-				rc = strcmp(rm_geo_error(st->geo), "interrupted") == 0 ?
-					RM_EINTERRUPTED : cv_geos_fail(st, "union of shelter reach");
+				rc = strcmp(rm_geo_error(st->geo), "interrupted") == 0 ? RM_EINTERRUPTED
+				                                                       : cv_geos_fail(st, "union of shelter reach");
 				goto done;
 			}
 			piece = GEOSDifference_r(h, p, cover);
@@ -405,11 +399,8 @@ cv_district_gap(cov_state *st, size_t d, dist_work *w)
 	GEOSContextHandle_t h = st->h;
 	const rm_cov_input *in = st->in;
 	const GEOSPreparedGeometry *dp = st->dprep[d];
-	double		ze[4],
-				qe[4],
-				dlon,
-				dlat;
-	int			rc;
+	double ze[4], qe[4], dlon, dlat;
+	int rc;
 
 	/* 1. the zones within the district */
 	if ((rc = cv_query_tree(st, st->ztree, &st->denv[4 * d], &w->cand)) != RM_OK)
@@ -418,8 +409,8 @@ cv_district_gap(cov_state *st, size_t d, dist_work *w)
 		return RM_OK;
 	for (size_t k = 0; k < w->cand.n; k++)
 	{
-		size_t		i = w->cand.v[k];
-		char		r;
+		size_t i = w->cand.v[k];
+		char r;
 
 		if ((k & 15) == 15)
 			CHECK_INTERRUPT(st);
@@ -435,7 +426,7 @@ cv_district_gap(cov_state *st, size_t d, dist_work *w)
 	/* the union of the zones (clustered), clipped to the district */
 	{
 		const GEOSGeometry **zs = malloc(w->used.n * sizeof *zs);
-		double	   *ev = malloc(w->used.n * 4 * sizeof *ev);
+		double *ev = malloc(w->used.n * 4 * sizeof *ev);
 
 		if (!zs || !ev)
 		{
@@ -453,8 +444,9 @@ cv_district_gap(cov_state *st, size_t d, dist_work *w)
 		free(ev);
 	}
 	if (!w->zu)
-		return rm_geo_error(st->geo)[0] && strcmp(rm_geo_error(st->geo), "interrupted") == 0 ?
-			RM_EINTERRUPTED : cv_geos_fail(st, "union of zones");
+		return rm_geo_error(st->geo)[0] && strcmp(rm_geo_error(st->geo), "interrupted") == 0
+		           ? RM_EINTERRUPTED
+		           : cv_geos_fail(st, "union of zones");
 	CHECK_INTERRUPT(st);
 	w->zu = clip_to_district(st, w->zu, d);
 	if (!w->zu)
@@ -501,8 +493,8 @@ cv_district_gap(cov_state *st, size_t d, dist_work *w)
 	/* 3. measures */
 	{
 		rm_cov_gap g;
-		double		ge[4];
-		size_t		nid = 0;
+		double ge[4];
+		size_t nid = 0;
 
 		memset(&g, 0, sizeof g);
 		g.district = d;
@@ -521,8 +513,8 @@ cv_district_gap(cov_state *st, size_t d, dist_work *w)
 			return cv_oom(st);
 		for (size_t k = 0; k < w->used.n; k++)
 		{
-			size_t		i = w->used.v[k];
-			char		r;
+			size_t i = w->used.v[k];
+			char r;
 
 			if (!cv_env_overlap(&st->zenv[4 * i], ge))
 				continue;
@@ -535,7 +527,7 @@ cv_district_gap(cov_state *st, size_t d, dist_work *w)
 		qsort(w->ids, nid, sizeof *w->ids, cv_cmp_i64);
 
 		{
-			size_t		len = 0;
+			size_t len = 0;
 			unsigned char *buf = rm_wkb_write(st->geo, w->gap, &len);
 
 			if (!buf)

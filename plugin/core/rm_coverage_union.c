@@ -15,8 +15,7 @@
 static GEOSGeometry *
 union_parts(cov_state *st, GEOSGeometry **parts, size_t n)
 {
-	GEOSGeometry *coll,
-			   *u;
+	GEOSGeometry *coll, *u;
 
 	coll = GEOSGeom_createCollection_r(st->h, GEOS_GEOMETRYCOLLECTION, parts, (unsigned) n);
 	if (!coll)
@@ -46,7 +45,7 @@ cv_gv_push(geomvec *a, GEOSGeometry *g)
 {
 	if (a->n == a->cap)
 	{
-		size_t		nc = a->cap ? a->cap * 2 : 16;
+		size_t nc = a->cap ? a->cap * 2 : 16;
 		GEOSGeometry **nv = realloc(a->v, nc * sizeof *nv);
 
 		if (!nv)
@@ -71,7 +70,7 @@ cv_gv_free(cov_state *st, geomvec *a)
 int
 cv_gv_take_polygons(cov_state *st, geomvec *out, GEOSGeometry *g)
 {
-	int			t = GEOSGeomTypeId_r(st->h, g);
+	int t = GEOSGeomTypeId_r(st->h, g);
 
 	if (t == GEOS_POLYGON)
 	{
@@ -88,13 +87,13 @@ cv_gv_take_polygons(cov_state *st, geomvec *out, GEOSGeometry *g)
 		return 1;
 	}
 	{
-		int			k = GEOSGetNumGeometries_r(st->h, g);
-		int			ok = 1;
+		int k = GEOSGetNumGeometries_r(st->h, g);
+		int ok = 1;
 
 		for (int i = 0; i < k && ok; i++)
 		{
 			const GEOSGeometry *p = GEOSGetGeometryN_r(st->h, g, i);
-			int			pt = GEOSGeomTypeId_r(st->h, p);
+			int pt = GEOSGeomTypeId_r(st->h, p);
 
 			if (pt == GEOS_POLYGON || pt == GEOS_MULTIPOLYGON || pt == GEOS_GEOMETRYCOLLECTION)
 			{
@@ -137,10 +136,10 @@ GEOSGeometry *
 cv_union_clustered(cov_state *st, const GEOSGeometry *const *g, const double *env, size_t n)
 {
 	GEOSContextHandle_t h = st->h;
-	size_t	   *parent = NULL;
+	size_t *parent = NULL;
 	GEOSSTRtree *tree = NULL;
-	idxvec		cand = {0};
-	geomvec		out = {0};
+	idxvec cand = {0};
+	geomvec out = {0};
 	GEOSGeometry *res = NULL;
 
 	if (n == 0)
@@ -163,9 +162,8 @@ cv_union_clustered(cov_state *st, const GEOSGeometry *const *g, const double *en
 			goto done;
 		for (size_t k = 0; k < cand.n; k++)
 		{
-			size_t		j = cand.v[k];
-			size_t		ri,
-						rj;
+			size_t j = cand.v[k];
+			size_t ri, rj;
 
 			if (j <= i)
 				continue;
@@ -184,8 +182,8 @@ cv_union_clustered(cov_state *st, const GEOSGeometry *const *g, const double *en
 		parent[i] = uf_find(parent, i);
 	{
 		/* counting sort by root */
-		size_t	   *start = calloc(n + 1, sizeof *start);
-		size_t	   *sorted = malloc(n * sizeof *sorted);
+		size_t *start = calloc(n + 1, sizeof *start);
+		size_t *sorted = malloc(n * sizeof *sorted);
 
 		if (!start || !sorted)
 		{
@@ -203,8 +201,7 @@ cv_union_clustered(cov_state *st, const GEOSGeometry *const *g, const double *en
 		/* start[r] is now the end of group r; walk the groups in order */
 		for (size_t b = 0; b < n;)
 		{
-			size_t		root = parent[sorted[b]],
-						e = b;
+			size_t root = parent[sorted[b]], e = b;
 			GEOSGeometry *u;
 
 			while (e < n && parent[sorted[e]] == root)
@@ -221,7 +218,7 @@ cv_union_clustered(cov_state *st, const GEOSGeometry *const *g, const double *en
 			else
 			{
 				GEOSGeometry **parts = malloc((e - b) * sizeof *parts);
-				size_t		np = 0;
+				size_t np = 0;
 
 				if (!parts)
 				{

@@ -9,8 +9,8 @@
 void
 rm_local_radii(double lat_deg, double *m, double *n)
 {
-	double		s = sin(lat_deg * RM_DEG2RAD);
-	double		w = 1.0 - RM_WGS84_E2 * s * s;
+	double s = sin(lat_deg * RM_DEG2RAD);
+	double w = 1.0 - RM_WGS84_E2 * s * s;
 
 	*m = RM_WGS84_A * (1.0 - RM_WGS84_E2) / (w * sqrt(w));
 	*n = RM_WGS84_A / sqrt(w);
@@ -19,8 +19,7 @@ rm_local_radii(double lat_deg, double *m, double *n)
 void
 rm_metres_per_degree(double lat_deg, double *per_deg_lat, double *per_deg_lon)
 {
-	double		m,
-				n;
+	double m, n;
 
 	rm_local_radii(lat_deg, &m, &n);
 	*per_deg_lat = m * RM_DEG2RAD;
@@ -30,8 +29,7 @@ rm_metres_per_degree(double lat_deg, double *per_deg_lat, double *per_deg_lon)
 double
 rm_local_distance(double lon1, double lat1, double lon2, double lat2)
 {
-	double		ky,
-				kx;
+	double ky, kx;
 
 	rm_metres_per_degree((lat1 + lat2) / 2, &ky, &kx);
 	return hypot((lon2 - lon1) * kx, (lat2 - lat1) * ky);

@@ -38,12 +38,8 @@ rm_pg_raise(int status, const char *what, const char *msg)
 	if (!msg || !*msg)
 		msg = rm_status_name(status);
 	if (what)
-		ereport(ERROR,
-				(errcode(rm_pg_sqlstate(status)),
-				 errmsg("%s: %s", what, msg)));
-	ereport(ERROR,
-			(errcode(rm_pg_sqlstate(status)),
-			 errmsg("%s", msg)));
+		ereport(ERROR, (errcode(rm_pg_sqlstate(status)), errmsg("%s: %s", what, msg)));
+	ereport(ERROR, (errcode(rm_pg_sqlstate(status)), errmsg("%s", msg)));
 	pg_unreachable();
 }
 
@@ -57,8 +53,7 @@ rm_pg_interrupted(void *arg)
 static void *
 cxt_alloc(void *ctx, size_t size)
 {
-	return MemoryContextAllocExtended((MemoryContext) ctx, size ? size : 1,
-									  MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+	return MemoryContextAllocExtended((MemoryContext) ctx, size ? size : 1, MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
 }
 
 static void
@@ -86,9 +81,7 @@ rm_pg_geo(void)
 	{
 		backend_geo = rm_geo_new();
 		if (!backend_geo)
-			ereport(ERROR,
-					(errcode(ERRCODE_OUT_OF_MEMORY),
-					 errmsg("riskmap: cannot create a GEOS/PROJ context")));
+			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("riskmap: cannot create a GEOS/PROJ context")));
 	}
 
 	/*
@@ -105,7 +98,7 @@ rm_pg_geo(void)
 double
 rm_spi_float8(HeapTuple tup, TupleDesc td, int col, bool *isnull)
 {
-	Datum		v = SPI_getbinval(tup, td, col, isnull);
+	Datum v = SPI_getbinval(tup, td, col, isnull);
 
 	return *isnull ? 0.0 : DatumGetFloat8(v);
 }
@@ -113,7 +106,7 @@ rm_spi_float8(HeapTuple tup, TupleDesc td, int col, bool *isnull)
 int64
 rm_spi_int8(HeapTuple tup, TupleDesc td, int col, bool *isnull)
 {
-	Datum		v = SPI_getbinval(tup, td, col, isnull);
+	Datum v = SPI_getbinval(tup, td, col, isnull);
 
 	return *isnull ? 0 : DatumGetInt64(v);
 }
@@ -121,8 +114,8 @@ rm_spi_int8(HeapTuple tup, TupleDesc td, int col, bool *isnull)
 bytea *
 rm_spi_bytea(HeapTuple tup, TupleDesc td, int col)
 {
-	bool		isnull;
-	Datum		v = SPI_getbinval(tup, td, col, &isnull);
+	bool isnull;
+	Datum v = SPI_getbinval(tup, td, col, &isnull);
 
 	return isnull ? NULL : DatumGetByteaPCopy(v);
 }
@@ -130,7 +123,7 @@ rm_spi_bytea(HeapTuple tup, TupleDesc td, int col)
 bytea *
 rm_pg_bytea(const unsigned char *buf, size_t len)
 {
-	bytea	   *out = (bytea *) palloc(len + VARHDRSZ);
+	bytea *out = (bytea *) palloc(len + VARHDRSZ);
 
 	SET_VARSIZE(out, len + VARHDRSZ);
 	memcpy(VARDATA(out), buf, len);

@@ -28,7 +28,7 @@
 
 /* The SQLSTATE of a status: RM_EINVAL and RM_EINPUT 22023, RM_ENOMEM 53200,
  * RM_EINTERRUPTED 57014, RM_ELIMIT 54000, RM_EGEOS and anything else XX000. */
-int			rm_pg_sqlstate(int status);
+int rm_pg_sqlstate(int status);
 
 /*
  * ERROR for a failed core call: errcode rm_pg_sqlstate(status), message
@@ -38,10 +38,10 @@ int			rm_pg_sqlstate(int status);
  * statement due to user request" unless msg says more.
  * The caller has released what the core gave it.
  */
-void		rm_pg_raise(int status, const char *what, const char *msg) pg_attribute_noreturn();
+void rm_pg_raise(int status, const char *what, const char *msg) pg_attribute_noreturn();
 
 /* For the core's interrupt callbacks (arg unused). */
-int			rm_pg_interrupted(void *arg);
+int rm_pg_interrupted(void *arg);
 
 /* An rm_allocator whose memory lives in cxt (huge allocations allowed). */
 rm_allocator rm_pg_allocator(MemoryContext cxt);
@@ -50,15 +50,15 @@ rm_allocator rm_pg_allocator(MemoryContext cxt);
  * The backend's GEOS/PROJ context, made on first use (ERROR if it cannot
  * be), with no error pending and no stale GEOS interrupt request.
  */
-rm_geo	   *rm_pg_geo(void);
+rm_geo *rm_pg_geo(void);
 
 /* Column col (1-based) of an SPI row; 0 when NULL (*isnull says). */
-double		rm_spi_float8(HeapTuple tup, TupleDesc td, int col, bool *isnull);
-int64		rm_spi_int8(HeapTuple tup, TupleDesc td, int col, bool *isnull);
+double rm_spi_float8(HeapTuple tup, TupleDesc td, int col, bool *isnull);
+int64 rm_spi_int8(HeapTuple tup, TupleDesc td, int col, bool *isnull);
 /* A copy of a bytea column in CurrentMemoryContext (NULL when NULL). */
-bytea	   *rm_spi_bytea(HeapTuple tup, TupleDesc td, int col);
+bytea *rm_spi_bytea(HeapTuple tup, TupleDesc td, int col);
 
 /* A bytea holding buf[0..len) (EWKB from the core), palloc'ed. */
-bytea	   *rm_pg_bytea(const unsigned char *buf, size_t len);
+bytea *rm_pg_bytea(const unsigned char *buf, size_t len);
 
 #endif

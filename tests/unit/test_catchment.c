@@ -43,8 +43,7 @@ ewkb(const char *wkt, size_t *len)
 	GEOSWKTReader *r = GEOSWKTReader_create_r(h);
 	GEOSWKBWriter *w = GEOSWKBWriter_create_r(h);
 	GEOSGeometry *g = GEOSWKTReader_read_r(h, r, wkt);
-	unsigned char *buf,
-			   *out;
+	unsigned char *buf, *out;
 
 	assert_non_null(g);
 	GEOSSetSRID_r(h, g, 4326);
@@ -73,7 +72,7 @@ read_ewkb(const unsigned char *b, size_t len)
 static double
 area(const GEOSGeometry *g)
 {
-	double		a = -1;
+	double a = -1;
 
 	assert_int_equal(GEOSArea_r(h, g, &a), 1);
 	return a;
@@ -84,7 +83,7 @@ static double
 overlap(const GEOSGeometry *a, const GEOSGeometry *b)
 {
 	GEOSGeometry *i = GEOSIntersection_r(h, a, b);
-	double		v;
+	double v;
 
 	assert_non_null(i);
 	v = area(i);
@@ -97,7 +96,7 @@ covers_wkt(const GEOSGeometry *g, const char *wkt)
 {
 	GEOSWKTReader *r = GEOSWKTReader_create_r(h);
 	GEOSGeometry *p = GEOSWKTReader_read_r(h, r, wkt);
-	int			c = GEOSCovers_r(h, g, p);
+	int c = GEOSCovers_r(h, g, p);
 
 	GEOSGeom_destroy_r(h, p);
 	GEOSWKTReader_destroy_r(h, r);
@@ -115,12 +114,16 @@ test_owner_largest_share(void **state)
 	 * cell 3: 30 to shelter 2, 30 unserved -> 2 (not strictly larger)
 	 * cell 4: no row -> none */
 	rm_evac_row rows[] = {
-		{0, 0, 40, 10}, {0, 1, 60, 20},
-		{1, 2, 50, 10}, {1, 0, 50, 30},
-		{2, 0, 30, 10}, {2, -1, 70, NAN},
-		{3, 2, 30, 10}, {3, -1, 30, NAN},
+	    {0, 0, 40, 10},
+	    {0, 1, 60, 20},
+	    {1, 2, 50, 10},
+	    {1, 0, 50, 30},
+	    {2, 0, 30, 10},
+	    {2, -1, 70, NAN},
+	    {3, 2, 30, 10},
+	    {3, -1, 30, NAN},
 	};
-	int32_t		owner[5];
+	int32_t owner[5];
 
 	(void) state;
 	rm_catchment_owner(rows, sizeof rows / sizeof rows[0], 5, owner);
@@ -138,20 +141,19 @@ test_polygon_cells_union(void **state)
 	 * shelter 1 the north-east one, nobody the south-east one, shelter 2
 	 * nothing */
 	const char *wkt[4] = {
-		"POLYGON((106.50 29.50, 106.51 29.50, 106.51 29.51, 106.50 29.51, 106.50 29.50))",
-		"POLYGON((106.50 29.51, 106.51 29.51, 106.51 29.52, 106.50 29.52, 106.50 29.51))",
-		"POLYGON((106.51 29.51, 106.52 29.51, 106.52 29.52, 106.51 29.52, 106.51 29.51))",
-		"POLYGON((106.51 29.50, 106.52 29.50, 106.52 29.51, 106.51 29.51, 106.51 29.50))",
+	    "POLYGON((106.50 29.50, 106.51 29.50, 106.51 29.51, 106.50 29.51, 106.50 29.50))",
+	    "POLYGON((106.50 29.51, 106.51 29.51, 106.51 29.52, 106.50 29.52, 106.50 29.51))",
+	    "POLYGON((106.51 29.51, 106.52 29.51, 106.52 29.52, 106.51 29.52, 106.51 29.51))",
+	    "POLYGON((106.51 29.50, 106.52 29.50, 106.52 29.51, 106.51 29.51, 106.51 29.50))",
 	};
 	unsigned char *cell[4];
-	size_t		len[4];
-	int32_t		owner[4] = {0, 0, 1, -1};
+	size_t len[4];
+	int32_t owner[4] = {0, 0, 1, -1};
 	unsigned char *out[3] = {NULL, NULL, NULL};
-	size_t		out_len[3] = {0, 0, 0};
-	char		err[256] = "";
+	size_t out_len[3] = {0, 0, 0};
+	char err[256] = "";
 	rm_catch_input in = {0};
-	GEOSGeometry *c0,
-			   *c1;
+	GEOSGeometry *c0, *c1;
 
 	(void) state;
 	for (int i = 0; i < 4; i++)
@@ -205,21 +207,20 @@ test_point_cells_voronoi(void **state)
 	 * shelter 0, the two eastern ones to shelter 1: the catchments split the
 	 * box at the bisector x = 106.525 */
 	const char *wkt[4] = {
-		"POINT(106.505 29.51)", "POINT(106.515 29.51)",
-		"POINT(106.535 29.51)", "POINT(106.545 29.51)",
+	    "POINT(106.505 29.51)",
+	    "POINT(106.515 29.51)",
+	    "POINT(106.535 29.51)",
+	    "POINT(106.545 29.51)",
 	};
-	unsigned char *cell[4],
-			   *clip;
-	size_t		len[4],
-				clip_len;
-	int32_t		owner[4] = {0, 0, 1, 1};
+	unsigned char *cell[4], *clip;
+	size_t len[4], clip_len;
+	int32_t owner[4] = {0, 0, 1, 1};
 	unsigned char *out[2] = {NULL, NULL};
-	size_t		out_len[2] = {0, 0};
-	char		err[256] = "";
+	size_t out_len[2] = {0, 0};
+	char err[256] = "";
 	rm_catch_input in = {0};
-	GEOSGeometry *c0,
-			   *c1;
-	double		box = 0.05 * 0.02;
+	GEOSGeometry *c0, *c1;
+	double box = 0.05 * 0.02;
 
 	(void) state;
 	for (int i = 0; i < 4; i++)
@@ -265,15 +266,15 @@ static void
 test_interrupt_leaves_nothing(void **state)
 {
 	unsigned char *cell[2];
-	size_t		len[2];
-	int32_t		owner[2] = {0, 0};
+	size_t len[2];
+	int32_t owner[2] = {0, 0};
 	unsigned char *out[1] = {NULL};
-	size_t		out_len[1] = {0};
-	char		err[256] = "";
+	size_t out_len[1] = {0};
+	char err[256] = "";
 	rm_catch_input in = {0};
-	int			polls = 0;
+	int polls = 0;
 	rm_interrupt intr = {stop_now, &polls};
-	int			rc;
+	int rc;
 
 	(void) state;
 	cell[0] = ewkb("POLYGON((0 0, 1 0, 1 1, 0 1, 0 0))", &len[0]);
@@ -294,13 +295,13 @@ test_interrupt_leaves_nothing(void **state)
 static void
 test_unreadable_cell_is_an_error(void **state)
 {
-	unsigned char junk[5] = {1, 3, 0, 0, 0};	/* a polygon with no bytes after the type */
+	unsigned char junk[5] = {1, 3, 0, 0, 0}; /* a polygon with no bytes after the type */
 	const unsigned char *cell[1] = {junk};
-	size_t		len[1] = {sizeof junk};
-	int32_t		owner[1] = {0};
+	size_t len[1] = {sizeof junk};
+	int32_t owner[1] = {0};
 	unsigned char *out[1] = {NULL};
-	size_t		out_len[1] = {0};
-	char		err[256] = "";
+	size_t out_len[1] = {0};
+	char err[256] = "";
 	rm_catch_input in = {0};
 
 	(void) state;
@@ -318,11 +319,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_owner_largest_share),
-		cmocka_unit_test(test_polygon_cells_union),
-		cmocka_unit_test(test_point_cells_voronoi),
-		cmocka_unit_test(test_interrupt_leaves_nothing),
-		cmocka_unit_test(test_unreadable_cell_is_an_error),
+	    cmocka_unit_test(test_owner_largest_share),
+	    cmocka_unit_test(test_polygon_cells_union),
+	    cmocka_unit_test(test_point_cells_voronoi),
+	    cmocka_unit_test(test_interrupt_leaves_nothing),
+	    cmocka_unit_test(test_unreadable_cell_is_an_error),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
