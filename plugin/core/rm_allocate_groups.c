@@ -14,12 +14,15 @@
 /* The best group of slot s among the sources not taken (slot_of == -1),
  * into c->best / c->nbest; returns its weight (0: empty group). */
 
-static double
-best_special(actx *c, int s)
+/* Per category of the free sources of pool sp[0..m) (heaviest first): the
+ * weight of its K heaviest (c->cat_sum), how many (c->cat_cnt, reset by the
+ * caller) and where the first is (c->cat_first); the categories met go to
+ * c->touched. Returns how many categories. */
+static int
+category_runs(actx *c, const int *sp, int m)
 {
 	const rm_alloc_problem *p = c->p;
-	int *sp = c->spool[s], m = c->n_spool[s], nt = 0, bc = -1;
-	double bw = 0;
+	int nt = 0;
 
 	for (int i = 0; i < m; i++)
 	{
@@ -39,6 +42,17 @@ best_special(actx *c, int s)
 			c->cat_sum[k] += p->weight[x];
 		}
 	}
+	return nt;
+}
+
+static double
+best_special(actx *c, int s)
+{
+	const rm_alloc_problem *p = c->p;
+	int *sp = c->spool[s], m = c->n_spool[s], nt = 0, bc = -1;
+	double bw = 0;
+
+	nt = category_runs(c, sp, m);
 	for (int t = 0; t < nt; t++)
 	{
 		int k = c->touched[t];
@@ -188,24 +202,7 @@ ra_alt_groups(actx *c, int s, int max_alt, int *alt, int *nalt, altref *buf, int
 	{
 		int nt = 0;
 
-		for (int i = 0; i < m; i++)
-		{
-			int x = sp[i], k = p->category[x];
-
-			if (c->slot_of[x] != -1)
-				continue;
-			if (c->cat_cnt[k] == 0)
-			{
-				c->touched[nt++] = k;
-				c->cat_first[k] = i;
-				c->cat_sum[k] = 0;
-			}
-			if (c->cat_cnt[k] < K)
-			{
-				c->cat_cnt[k]++;
-				c->cat_sum[k] += p->weight[x];
-			}
-		}
+		nt = category_runs(c, sp, m);
 		for (int t = 0; t < nt && na < 4 * max_alt; t++)
 		{
 			int k = c->touched[t];
