@@ -136,6 +136,26 @@ interact(const actx *c, int s, int t)
 /* Fill an empty slot e by an augmenting path: e takes a source from a slot
  * that keeps another one, or from a singleton slot that in turn takes a
  * source elsewhere, ... ending at a free source. Returns 1 when done. */
+/* Along the augmenting path from slot u up to slot e: each slot gives its
+ * source (par_src) to its parent (par_slot) and takes the one from below,
+ * starting with take. */
+static void
+shift_up(actx *c, int e, int u, int take, const int *par_slot, const int *par_src)
+{
+	while (u != -1)
+	{
+		int give = u == e ? -1 : par_src[u];
+		int up = par_slot[u];
+
+		release(c, u);
+		if (give >= 0)
+			c->slot_of[give] = -1;
+		assign(c, u, &take, 1);
+		take = give;
+		u = give >= 0 ? up : -1;
+	}
+}
+
 static int
 augment(actx *c, int e, int *par_slot, int *par_src, int *queue)
 {
@@ -180,24 +200,9 @@ augment(actx *c, int e, int *par_slot, int *par_src, int *queue)
 	(void) p;
 	if (end_free)
 	{
-		/* end_slot (empty now or e itself) takes the free source */
-		int u = end_slot;
-
-		/* walk up: u gives its source to its parent, and takes the new one */
-		int take = end_src;
-
-		while (u != -1)
-		{
-			int give = u == e ? -1 : par_src[u];
-			int up = par_slot[u];
-
-			release(c, u);
-			if (give >= 0)
-				c->slot_of[give] = -1;
-			assign(c, u, &take, 1);
-			take = give;
-			u = give >= 0 ? up : -1;
-		}
+		/* end_slot (empty now or e itself) takes the free source; up the
+		 * path each slot gives its source to its parent */
+		shift_up(c, e, end_slot, end_src, par_slot, par_src);
 	}
 	else
 	{
@@ -215,22 +220,7 @@ augment(actx *c, int e, int *par_slot, int *par_src, int *queue)
 		assign(c, t, keep, n);
 		if (keep != tmp)
 			free(keep);
-		{
-			int take = x, u = par_slot[t];
-
-			while (u != -1)
-			{
-				int give = u == e ? -1 : par_src[u];
-				int up = par_slot[u];
-
-				release(c, u);
-				if (give >= 0)
-					c->slot_of[give] = -1;
-				assign(c, u, &take, 1);
-				take = give;
-				u = give >= 0 ? up : -1;
-			}
-		}
+		shift_up(c, e, par_slot[t], x, par_slot, par_src);
 	}
 	return 1;
 }
