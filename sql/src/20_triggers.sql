@@ -45,7 +45,11 @@ BEGIN
     IF g IS NULL THEN
         RETURN NEW;
     END IF;
-    problem := riskmap.geometry_problem(g);
+    BEGIN
+        problem := riskmap.geometry_problem(g);
+    EXCEPTION WHEN invalid_parameter_value THEN   -- GEOS cannot even read it (a ring of NaN)
+        problem := SQLERRM;
+    END;
     IF problem IS NOT NULL THEN
         BEGIN
             r := to_jsonb(NEW) - TG_ARGV[0];
