@@ -47,11 +47,15 @@ INSERT INTO drill_scenario (drill_id, seed, scenario) VALUES (7001, 7, '{"sealed
 -- the extension's owner.
 RESET search_path;
 SET ROLE rm_att_owner;
-CREATE TABLE public.trojan_log (who text, fn text);
+CREATE TABLE public.trojan_log (who text, fn text, via text);
 GRANT INSERT, SELECT ON public.trojan_log TO PUBLIC;
 CREATE FUNCTION public.trojan(fn text) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    ctx text;
 BEGIN
-    INSERT INTO public.trojan_log VALUES (current_user, fn);
+    GET DIAGNOSTICS ctx = PG_CONTEXT;   -- which riskmap function called the trojan
+    INSERT INTO public.trojan_log
+    VALUES (current_user, fn, (SELECT string_agg(DISTINCT m[1], ', ') FROM regexp_matches(ctx, 'PL/pgSQL function ([a-z_]+)\(', 'g') m WHERE m[1] <> 'trojan'));
     BEGIN
         EXECUTE 'ALTER ROLE rm_att_owner SUPERUSER';
     EXCEPTION WHEN OTHERS THEN NULL;
@@ -98,8 +102,16 @@ SELECT pg_temp.err($$SELECT riskmap.plan_transition(7001, 'filed', '2020-01-20')
 SELECT pg_temp.err($$UPDATE riskmap.drill SET scheduled_on = '2099-07-16' WHERE id = 7001$$) AS office_move;
 RESET ROLE;
 RESET search_path;
-SELECT DISTINCT who, fn FROM public.trojan_log WHERE who NOT IN ('rm_att_owner', 'rm_att_lead', 'rm_att_office') ORDER BY 1, 2;
+-- Trojans that ran as anyone but the roles above (the extension's owner):
+-- none may. OPEN (docs/security.md, "Open"): the tile feed's SECURITY DEFINER
+-- trigger riskmap._tiles_changed (sql/src/70_notify.sql) searches PostGIS's
+-- schema (public here) and calls format(text, text) unqualified, so the
+-- owner's public.format(text, text) runs in it as the extension's owner. The
+-- row below records that defect; it must go when that function is fixed.
+SELECT DISTINCT who = current_user AS as_extension_owner, fn, via FROM public.trojan_log
+WHERE who NOT IN ('rm_att_owner', 'rm_att_lead', 'rm_att_office') ORDER BY 1, 2, 3;
 SELECT rolsuper AS owner_became_superuser FROM pg_roles WHERE rolname = 'rm_att_owner';
+ALTER ROLE rm_att_owner NOSUPERUSER;   -- (the open defect above makes it one)
 SELECT count(*) > 0 AS history_in_the_ledger FROM riskmap.plan_event WHERE plan_id IN (7101, 7102, 7001);
 -- The owner's trojans go; later tests run with public on their path.
 SET ROLE rm_att_owner;
