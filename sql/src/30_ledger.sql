@@ -41,7 +41,8 @@ END $$;
 -- with → revising, filed_on with → filed, which only the office makes; a
 -- move into published clears filed_on); a direct UPDATE of the status sets
 -- the date of the move (riskmap.transition_on, else today in Asia/Shanghai).
--- Only the office corrects a date without a move. Dates are finite. Rows
+-- Only the office corrects a date without a move, or dates a move in the
+-- future. Dates are finite. Rows
 -- being restored (riskmap._restoring()) are taken as they were dumped.
 CREATE FUNCTION _plan_status_guard() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -93,6 +94,15 @@ BEGIN
     END IF;
     IF v_office THEN
         RETURN NEW;
+    END IF;
+    -- A move is not dated in the future (it would hide revision_overdue for years).
+    IF NEW.status IS DISTINCT FROM OLD.status AND v_col IS NOT NULL THEN
+        v_on := CASE v_col WHEN 'approved_on' THEN NEW.approved_on WHEN 'published_on' THEN NEW.published_on
+                           WHEN 'revised_on' THEN NEW.revised_on ELSE NEW.filed_on END;
+        IF v_on > least(current_date, riskmap._today()) THEN
+            RAISE EXCEPTION 'plan "%" (id %): cannot move to "%" on % (in the future)', OLD.code, OLD.id, NEW.status, v_on
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
     END IF;
     v_old := jsonb_build_object('approved_on', OLD.approved_on, 'published_on', OLD.published_on,
                                 'filed_on', OLD.filed_on, 'revised_on', OLD.revised_on);

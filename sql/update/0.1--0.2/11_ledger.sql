@@ -52,6 +52,15 @@ BEGIN
     IF v_office THEN
         RETURN NEW;
     END IF;
+    -- A move is not dated in the future (it would hide revision_overdue for years).
+    IF NEW.status IS DISTINCT FROM OLD.status AND v_col IS NOT NULL THEN
+        v_on := CASE v_col WHEN 'approved_on' THEN NEW.approved_on WHEN 'published_on' THEN NEW.published_on
+                           WHEN 'revised_on' THEN NEW.revised_on ELSE NEW.filed_on END;
+        IF v_on > least(current_date, riskmap._today()) THEN
+            RAISE EXCEPTION 'plan "%" (id %): cannot move to "%" on % (in the future)', OLD.code, OLD.id, NEW.status, v_on
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+    END IF;
     v_old := jsonb_build_object('approved_on', OLD.approved_on, 'published_on', OLD.published_on,
                                 'filed_on', OLD.filed_on, 'revised_on', OLD.revised_on);
     v_new := jsonb_build_object('approved_on', NEW.approved_on, 'published_on', NEW.published_on,
