@@ -107,13 +107,15 @@ CREATE TRIGGER drill_check_joints BEFORE INSERT OR UPDATE OF joint_districts, jo
     FOR EACH ROW EXECUTE FUNCTION _check_drill_joints();
 
 -- 一源一事一案: a one_to_one plan serves exactly one (source, event) pair.
--- Correct at every isolation level: both this check and a change of
--- plan_type write the plan row (here a no-op UPDATE of plan_type), so two
--- transactions that could each pass on their own snapshot conflict on that
--- row: under READ COMMITTED the second waits and then sees the first's link
--- (plpgsql takes a new snapshot per statement); under REPEATABLE READ and
--- SERIALIZABLE it fails with 40001 and is retried. SECURITY INVOKER: the
--- caller's rights on the plan row (its own plan, or the office) apply.
+-- Correct at every isolation level. Under READ COMMITTED a row lock on the
+-- plan suffices: a concurrent link or plan_type change waits for it, then
+-- reads with a new snapshot (plpgsql takes one per statement) and sees this
+-- link. Under REPEATABLE READ and SERIALIZABLE the snapshot is the
+-- transaction's, and a locked but unchanged row raises no conflict: there both
+-- this check and a change of plan_type write the plan row (here a no-op UPDATE
+-- of plan_type), so the second of two transactions fails with 40001 and is
+-- retried. SECURITY INVOKER: the caller's rights on the plan row (its own
+-- plan, or the office) apply.
 CREATE FUNCTION _check_one_to_one_link() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -123,8 +125,12 @@ BEGIN
     IF riskmap._restoring() THEN
         RETURN NEW;
     END IF;
-    UPDATE riskmap.plan SET plan_type = plan_type WHERE id = NEW.plan_id
-    RETURNING id, code, plan_type INTO p;
+    IF current_setting('transaction_isolation') = 'read committed' THEN
+        SELECT id, code, plan_type INTO p FROM riskmap.plan WHERE id = NEW.plan_id FOR NO KEY UPDATE;
+    ELSE
+        UPDATE riskmap.plan SET plan_type = plan_type WHERE id = NEW.plan_id
+        RETURNING id, code, plan_type INTO p;
+    END IF;
     IF NOT FOUND OR p.plan_type <> 'one_to_one' THEN
         RETURN NEW;
     END IF;

@@ -87,8 +87,12 @@ BEGIN
     IF riskmap._restoring() THEN
         RETURN NEW;
     END IF;
-    UPDATE riskmap.plan SET plan_type = plan_type WHERE id = NEW.plan_id
-    RETURNING id, code, plan_type INTO p;
+    IF current_setting('transaction_isolation') = 'read committed' THEN
+        SELECT id, code, plan_type INTO p FROM riskmap.plan WHERE id = NEW.plan_id FOR NO KEY UPDATE;
+    ELSE
+        UPDATE riskmap.plan SET plan_type = plan_type WHERE id = NEW.plan_id
+        RETURNING id, code, plan_type INTO p;
+    END IF;
     IF NOT FOUND OR p.plan_type <> 'one_to_one' THEN
         RETURN NEW;
     END IF;
