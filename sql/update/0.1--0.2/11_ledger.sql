@@ -24,6 +24,11 @@ BEGIN
             RAISE EXCEPTION 'plan "%": only the emergency office (riskmap_office) files plans (备案)', NEW.code
                 USING ERRCODE = 'insufficient_privilege';
         END IF;
+        IF NOT v_office AND greatest(NEW.approved_on, NEW.published_on, NEW.revised_on) > least(current_date, riskmap._today()) THEN
+            RAISE EXCEPTION 'plan "%": lifecycle dates in the future (approved_on %, published_on %, revised_on %)', NEW.code,
+                    NEW.approved_on, NEW.published_on, NEW.revised_on
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
         RETURN NEW;
     END IF;
     IF NEW.status IS DISTINCT FROM OLD.status THEN

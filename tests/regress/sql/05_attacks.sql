@@ -174,6 +174,7 @@ SELECT pg_temp.err($$UPDATE riskmap.drill SET status = 'completed' WHERE id = 70
 SELECT pg_temp.err($$INSERT INTO riskmap.plan_link VALUES (7001, 'flood', 7002)$$) AS link_to_other_district;
 SELECT pg_temp.err($$INSERT INTO riskmap.plan (code, title, plan_type, owner_district, filed_on) VALUES ('ATT-F', 'x', 'special', '510001', '2020-01-01')$$) AS insert_filed_on;
 SELECT pg_temp.err($$SELECT riskmap.plan_transition(7001, 'revising', '2099-01-01')$$) AS revise_in_future;
+SELECT pg_temp.err($$INSERT INTO riskmap.plan (code, title, plan_type, owner_district, status, published_on) VALUES ('ATT-P', 'x', 'special', '510001', 'published', '2099-01-01')$$) AS insert_published_in_future;
 -- what the functions allow still works: a move sets its own date
 SELECT pg_temp.err($$UPDATE riskmap.plan SET status = 'revising' WHERE id = 7001$$) AS move_directly;
 SELECT status, revised_on IS NOT NULL AS revised_on_set FROM riskmap.plan WHERE id = 7001;
