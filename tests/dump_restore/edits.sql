@@ -20,3 +20,5 @@ INSERT INTO drill_quota VALUES ('department', 'comprehensive', 1, 1);
 INSERT INTO tile_style (name, spec) SELECT 'custom', jsonb_set(spec, '{name}', '"custom"') FROM tile_style WHERE name = 'risk';
 UPDATE tile_style SET spec = jsonb_set(spec, '{description}', '"edited by the city"') WHERE name = 'evacuation';
 INSERT INTO workday_override VALUES ('2026-10-01', false, '国庆节') ON CONFLICT DO NOTHING;
+INSERT INTO user_district SELECT 'rm_dump_lead', code FROM district ORDER BY code LIMIT 1;
+INSERT INTO allocation_acceptance (year) VALUES (2098);
