@@ -255,6 +255,7 @@ RETURNS TABLE(plan_id bigint, code text, owner_district text, owner_department t
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
     PERFORM riskmap._check_not_null(p_as_of, 'p_as_of');
+    PERFORM riskmap._check_finite(p_as_of, 'p_as_of');
     RETURN QUERY
     WITH o AS (
         SELECT coalesce(array_agg(w.day ORDER BY w.day), '{}'::date[]) AS days,
@@ -354,6 +355,7 @@ RETURNS TABLE(action_id bigint, drill_id bigint, org_code text, action text, own
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
     PERFORM riskmap._check_not_null(p_as_of, 'p_as_of');
+    PERFORM riskmap._check_finite(p_as_of, 'p_as_of');
     PERFORM riskmap._check_district(p_district);
     RETURN QUERY
     SELECT a.id, a.drill_id, coalesce(d.organizer_district, d.organizer_department), a.action, a.owner, a.due_on,

@@ -259,3 +259,46 @@ BEGIN
     LEFT JOIN late l ON l.kind = o.kind AND l.code = o.code
     ORDER BY o.kind, o.code;
 END $$;
+CREATE OR REPLACE FUNCTION filing_overdue(p_as_of date DEFAULT current_date)
+RETURNS TABLE(plan_id bigint, code text, owner_district text, owner_department text,
+              published_on date, due_on date, working_days_late integer)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    PERFORM riskmap._check_not_null(p_as_of, 'p_as_of');
+    PERFORM riskmap._check_finite(p_as_of, 'p_as_of');
+    RETURN QUERY
+    WITH o AS (
+        SELECT coalesce(array_agg(w.day ORDER BY w.day), '{}'::date[]) AS days,
+               coalesce(array_agg(w.is_workday ORDER BY w.day), '{}'::boolean[]) AS flags
+        FROM riskmap.workday_override w
+    ), p AS (
+        SELECT pl.id, pl.code, pl.owner_district, pl.owner_department, pl.published_on,
+               riskmap._workday_add(pl.published_on, 20, o.days, o.flags) AS due, o.days, o.flags
+        FROM riskmap.plan pl, o
+        WHERE pl.status <> 'retired'
+          AND pl.published_on IS NOT NULL
+          AND (pl.filed_on IS NULL OR pl.filed_on > p_as_of)
+    )
+    SELECT p.id, p.code, p.owner_district, p.owner_department, p.published_on, p.due,
+           riskmap._workdays_between(p.due, p_as_of, p.days, p.flags)
+    FROM p
+    WHERE p.due < p_as_of
+    ORDER BY p.due, p.id;
+END $$;
+CREATE OR REPLACE FUNCTION open_actions(p_as_of date DEFAULT current_date, p_district text DEFAULT NULL)
+RETURNS TABLE(action_id bigint, drill_id bigint, org_code text, action text, owner text,
+              due_on date, days_overdue integer)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    PERFORM riskmap._check_not_null(p_as_of, 'p_as_of');
+    PERFORM riskmap._check_finite(p_as_of, 'p_as_of');
+    PERFORM riskmap._check_district(p_district);
+    RETURN QUERY
+    SELECT a.id, a.drill_id, coalesce(d.organizer_district, d.organizer_department), a.action, a.owner, a.due_on,
+           CASE WHEN a.due_on IS NULL THEN NULL ELSE greatest(p_as_of - a.due_on, 0) END AS late
+    FROM riskmap.improvement_action a
+    JOIN riskmap.drill d ON d.id = a.drill_id
+    WHERE (a.closed_on IS NULL OR a.closed_on > p_as_of)
+      AND (p_district IS NULL OR d.organizer_district = p_district)
+    ORDER BY late DESC NULLS LAST, a.due_on NULLS LAST, a.id;
+END $$;

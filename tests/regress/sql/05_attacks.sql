@@ -198,6 +198,8 @@ SELECT pg_temp.err($$SELECT riskmap.plan_transition(7002, 'reviewing', 'infinity
 SELECT pg_temp.err($$SELECT count(*) FROM riskmap.compliance(-1)$$) AS compliance_minus_1;
 SELECT pg_temp.err($$SELECT count(*) FROM riskmap.compliance(2147483647)$$) AS compliance_max;
 SELECT pg_temp.err($$SELECT count(*) FROM riskmap.uncovered_sources(NULL, 'infinity')$$) AS uncovered_infinity;
+SELECT pg_temp.err($$SELECT count(*) FROM riskmap.filing_overdue('infinity')$$) AS filing_infinity;
+SELECT pg_temp.err($$SELECT count(*) FROM riskmap.open_actions('-infinity')$$) AS actions_minus_infinity;
 SELECT pg_temp.err($$SELECT riskmap.ground_buffer('SRID=4326;POINT(181 0)', 10) IS NULL$$) AS buffer_lon_181;
 SELECT pg_temp.err($$UPDATE riskmap.drill SET scheduled_on = 'infinity' WHERE id = 7001$$) AS schedule_infinity;
 
