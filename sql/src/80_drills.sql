@@ -772,3 +772,33 @@ END $$;
 CREATE TRIGGER drill_scenario_follow AFTER UPDATE OF scheduled_on ON drill
     FOR EACH ROW WHEN (OLD.scheduled_on IS DISTINCT FROM NEW.scheduled_on)
     EXECUTE FUNCTION _scenario_follow_drill();
+
+-- Materials written directly follow submit_material's rules for anyone but
+-- the office: a material is submitted today (its date decides whether a key
+-- drill's materials were late) and keeps that date; evaluation, image and
+-- video come after the drill is completed.
+CREATE FUNCTION _material_guard() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF riskmap._restoring() OR riskmap._is_office() THEN
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'INSERT' AND NEW.submitted_on NOT BETWEEN least(current_date, riskmap._today())
+                                                     AND greatest(current_date, riskmap._today()) THEN
+        RAISE EXCEPTION 'permission denied: drill % material "%": submitted_on % is not today; a material is submitted on the day it is (submit_material)',
+                NEW.drill_id, NEW.kind, NEW.submitted_on
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF TG_OP = 'UPDATE' AND NEW.submitted_on IS DISTINCT FROM OLD.submitted_on THEN
+        RAISE EXCEPTION 'permission denied: drill % material %: submitted_on changes only by the office', OLD.drill_id, OLD.id
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF NEW.kind IN ('evaluation', 'image', 'video')
+       AND NOT EXISTS (SELECT 1 FROM riskmap.drill d WHERE d.id = NEW.drill_id AND d.status = 'completed') THEN
+        RAISE EXCEPTION 'drill % is not completed: % material comes after the drill (complete_drill first)', NEW.drill_id, NEW.kind
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER drill_material_guard BEFORE INSERT OR UPDATE ON drill_material
+    FOR EACH ROW EXECUTE FUNCTION _material_guard();

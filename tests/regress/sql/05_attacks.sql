@@ -172,6 +172,8 @@ SELECT pg_temp.err($$UPDATE riskmap.plan SET published_on = current_date WHERE i
 SELECT pg_temp.err($$UPDATE riskmap.drill SET status = 'completed', completed_on = '2030-01-01' WHERE id = 7002$$) AS complete_in_future;
 SELECT pg_temp.err($$UPDATE riskmap.drill SET status = 'completed' WHERE id = 7002$$) AS complete_without_date;
 SELECT pg_temp.err($$INSERT INTO riskmap.plan_link VALUES (7001, 'flood', 7002)$$) AS link_to_other_district;
+SELECT pg_temp.err($$INSERT INTO riskmap.drill_material (drill_id, kind, submitted_on, uri) VALUES (7002, 'plan', '2020-01-01', 'file:///old')$$) AS backdated_material;
+SELECT pg_temp.err($$INSERT INTO riskmap.drill_material (drill_id, kind, uri) VALUES (7002, 'evaluation', 'file:///eval')$$) AS evaluation_before_drill;
 SELECT pg_temp.err($$INSERT INTO riskmap.plan (code, title, plan_type, owner_district, filed_on) VALUES ('ATT-F', 'x', 'special', '510001', '2020-01-01')$$) AS insert_filed_on;
 SELECT pg_temp.err($$SELECT riskmap.plan_transition(7001, 'revising', '2099-01-01')$$) AS revise_in_future;
 SELECT pg_temp.err($$INSERT INTO riskmap.plan (code, title, plan_type, owner_district, status, published_on) VALUES ('ATT-P', 'x', 'special', '510001', 'published', '2099-01-01')$$) AS insert_published_in_future;
