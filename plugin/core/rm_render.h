@@ -12,6 +12,9 @@
  *       for each feature: rm_render_feature(r, l, &f);
  *       rm_render_end(r, l);
  *   rm_render_png(r, &png, &len);   (malloc'd, free() it)
+ *
+ * The projection (rm_proj.h) is explicit: rm_render_new() makes the tile's,
+ * rm_render_new_proj() takes any (a PDF sheet's frame, see rm_sheet.h).
  *   rm_render_free(r);
  *
  * Geometries come as (E)WKB in EPSG:4326. Every function returns 0 or -1
@@ -28,6 +31,8 @@
 #define RM_RENDER_H
 
 #include <stddef.h>
+#include <cairo.h>
+#include "rm_proj.h"
 #include "rm_style.h"
 
 #define RM_TILE_SIZE 256
@@ -58,7 +63,17 @@ void		rm_tile_bounds(int z, int x, int y, int scale, double margin_px, double bo
 /* Global pixel coordinates (256*scale*2^z px across the world). */
 void		rm_lonlat_to_global_px(int z, int scale, double lon, double lat, double *gx, double *gy);
 
+/* A renderer of the XYZ tile z/x/y into its own ARGB surface (PNG out). */
 rm_render  *rm_render_new(const rm_style *style, int z, int x, int y, int scale);
+
+/*
+ * A renderer that draws with the same layer code into the caller's cairo
+ * context cr (e.g. a PDF surface; clip and translate it to the map frame
+ * first), through projection proj (rm_proj.h). Vector output: the undrilled
+ * hatch is stroked lines, never a raster pattern. cr stays the caller's;
+ * rm_render_png() is an error. NULL on bad arguments or out of memory.
+ */
+rm_render  *rm_render_new_proj(const rm_style *style, const rm_proj *proj, cairo_t *cr);
 void		rm_render_free(rm_render *r);
 const char *rm_render_error(const rm_render *r);
 
