@@ -751,8 +751,8 @@ path_zone(rm_render *r, const GEOSGeometry *g, double radius, int depth)
 /* ------------------------------------------------------------------------ */
 /* Symbols. */
 
-static void
-shape_path(cairo_t *cr, rm_shape s, double x, double y, double d)
+void
+rm_shape_path(cairo_t *cr, rm_shape s, double x, double y, double d)
 {
 	double		h = d / 2;
 	int			i;
@@ -845,7 +845,7 @@ draw_symbol(rm_render *r, const rm_layer *l, double lon, double lat, rm_shape sh
 	if (ensure_surface(r))
 		return -1;
 	cairo_new_path(r->cr);
-	shape_path(r->cr, shape, gx, gy, d);
+	rm_shape_path(r->cr, shape, gx, gy, d);
 	set_color(r->cr, fill);
 	cairo_fill_preserve(r->cr);
 	if (l->width > 0 && l->halo.a > 0)

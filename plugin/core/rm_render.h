@@ -87,6 +87,10 @@ int			rm_render_begin(rm_render *r, const rm_layer *l);
 int			rm_render_feature(rm_render *r, const rm_layer *l, const rm_feature *f);
 int			rm_render_end(rm_render *r, const rm_layer *l);
 
+/* Appends the path of a symbol of d px centred on (x, y) to cr's path (the
+ * map's symbols; a sheet's legend draws them with it too). */
+void		rm_shape_path(cairo_t *cr, rm_shape s, double x, double y, double d);
+
 /* The PNG (malloc'd; the caller frees it). */
 int			rm_render_png(rm_render *r, unsigned char **png, size_t *len);
 /* 1 when nothing has been drawn so far (the PNG will be the empty constant). */
