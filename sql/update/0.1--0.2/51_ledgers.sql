@@ -84,7 +84,7 @@ BEGIN
     RETURN QUERY
     SELECT d.id, d.year, d.title, d.drill_class, d.subject, d.form, d.blind, d.key_drill,
            coalesce(d.organizer_district, d.organizer_department),
-           array_to_string(d.joint_districts, '，'), array_to_string(d.joint_departments, '，'),
+           nullif(array_to_string(d.joint_districts, '，'), ''), nullif(array_to_string(d.joint_departments, '，'), ''),
            d.scheduled_on, d.completed_on, d.status,
            (SELECT count(*)::integer FROM riskmap.drill_target t WHERE t.drill_id = d.id),
            (SELECT string_agg(DISTINCT m.kind, '，') FROM riskmap.drill_material m WHERE m.drill_id = d.id),
