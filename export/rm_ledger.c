@@ -335,7 +335,7 @@ rm_ledger_write(PGconn *conn, const char *path, const char *driver, const rm_led
 
 		if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		{
-			rc = db_fail(res, conn, "checking --as-of and --district", err, errlen);
+			rc = db_fail(res, conn, "checking the date and the district", err, errlen);
 			PQclear(res);
 			goto done;
 		}

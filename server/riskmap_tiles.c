@@ -5,6 +5,7 @@
 #include "rm_db.h"
 #include "rm_listen.h"
 #include "rm_parse.h"
+#include "rm_print_routes.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -782,6 +783,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     }
     if (cfg.verbose)
         fprintf(stderr, "riskmap-tiles: %s %s\n", method, url);
+    if (rm_print_route(url) != RM_PRINT_NONE) /* map sheets and ledgers: rm_print_routes.c */
+        return rm_print_handle(c, url);
     struct rm_route rt;
     rm_route_parse(url, strlen(url), &rt);
     switch (rt.kind) {
@@ -1001,6 +1004,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "riskmap-tiles: out of memory\n");
         return 1;
     }
+    const struct rm_print_hooks print_hooks = {send_error, send_query_error, add_common_headers};
+    rm_print_init(pool, cache, cfg.read_conninfo ? cfg.read_conninfo : cfg.conninfo, &print_hooks);
     struct rm_listener *listener =
         rm_listener_start(cfg.conninfo, cache, cfg.styles, cfg.n_styles, cfg.margin_px, cfg.verbose,
                           cfg.read_conninfo ? rm_replica_new(cfg.read_conninfo, 10000, cfg.verbose) : NULL);
@@ -1028,6 +1033,7 @@ int main(int argc, char **argv)
     fprintf(stderr, "riskmap-tiles: signal %d, stopping\n", sig);
     MHD_stop_daemon(d);
     rm_listener_stop(listener);
+    rm_print_shutdown();
     rm_cache_free(cache);
     rm_pool_free(pool);
     return 0;

@@ -96,3 +96,22 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION ledger_drills(date, text) IS
     'Ledger of the drills of p_as_of''s year (organised or joined by the district): class, form, blind, joint, status, materials.';
+
+-- The ledgers also read tables the tiles do not draw: a change there sends a
+-- NOTIFY riskmap_tiles with an empty box ('0 0 0 0': no tile is dropped), so
+-- that riskmap-tiles drops its cached sheets and ledgers (rm_print_routes.c).
+CREATE FUNCTION _ledger_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('riskmap_tiles', '0 0 0 0');
+    RETURN NULL;
+END $$;
+DO $$
+DECLARE t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['drill_material', 'improvement_action', 'workday_override', 'drill_quota',
+                             'department', 'plan_event'] LOOP
+        EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON riskmap.%I '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION riskmap._ledger_changed()', t || '_ledger_notify', t);
+    END LOOP;
+END $$;
