@@ -1274,6 +1274,53 @@ rm_render_end(rm_render *r, const rm_layer *l)
 	return rc;
 }
 
+/*
+ * A veil over everything outside a polygon (a district sheet dims the
+ * neighbours) and the polygon's outline on top.
+ */
+int
+rm_render_mask_outside(rm_render *r, const unsigned char *wkb, size_t len, rm_color veil, rm_color outline,
+					   double width)
+{
+	rm_feature	f;
+	GEOSGeometry *g;
+	int			rc;
+
+	memset(&f, 0, sizeof f);
+	f.wkb = wkb;
+	f.wkb_len = len;
+	g = read_wkb(r, &f);
+	if (!g)
+		return -1;
+	if (ensure_surface(r))
+	{
+		GEOSGeom_destroy_r(r->geos, g);
+		return -1;
+	}
+	cairo_new_path(r->cr);
+	cairo_rectangle(r->cr, -r->clip, -r->clip, r->proj.width + 2 * r->clip, r->proj.height + 2 * r->clip);
+	rc = path_polygons(r, g, 0, 0);
+	if (rc == 0)
+	{
+		cairo_set_fill_rule(r->cr, CAIRO_FILL_RULE_EVEN_ODD);
+		set_color(r->cr, veil);
+		cairo_fill(r->cr);
+		rc = path_polygons(r, g, 0, 0);
+	}
+	if (rc == 0 && width > 0)
+	{
+		set_color(r->cr, outline);
+		cairo_set_line_width(r->cr, width * r->scale);
+		cairo_set_line_join(r->cr, CAIRO_LINE_JOIN_ROUND);
+		cairo_set_dash(r->cr, NULL, 0, 0);
+		cairo_stroke(r->cr);
+	}
+	cairo_new_path(r->cr);
+	r->path_has = 0;
+	GEOSGeom_destroy_r(r->geos, g);
+	return rc ? rc : check_cairo(r);
+}
+
 /* ------------------------------------------------------------------------ */
 /* PNG out. */
 

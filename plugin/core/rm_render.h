@@ -87,6 +87,11 @@ int			rm_render_begin(rm_render *r, const rm_layer *l);
 int			rm_render_feature(rm_render *r, const rm_layer *l, const rm_feature *f);
 int			rm_render_end(rm_render *r, const rm_layer *l);
 
+/* Dims everything outside the polygon (EWKB, EPSG:4326) with veil and
+ * strokes its outline (width in style px): a district sheet's district. */
+int			rm_render_mask_outside(rm_render *r, const unsigned char *wkb, size_t len, rm_color veil,
+								   rm_color outline, double width);
+
 /* Appends the path of a symbol of d px centred on (x, y) to cr's path (the
  * map's symbols; a sheet's legend draws them with it too). */
 void		rm_shape_path(cairo_t *cr, rm_shape s, double x, double y, double d);

@@ -36,6 +36,10 @@ struct rm_sheet
 				cap;
 	int			oom;
 	char		err[256];
+	/* one layout for every text of the sheet: a PangoContext per text would
+	 * match fonts through fontconfig each time */
+	PangoLayout *layout;
+	PangoFontDescription *fd;
 };
 
 static const char *const level_name[4] = {"Ⅰ级", "Ⅱ级", "Ⅲ级", "Ⅳ级"};
@@ -251,6 +255,22 @@ rm_sheet_new(const rm_sheet_layout *lo, const char *font)
 		rm_sheet_free(s);
 		return NULL;
 	}
+	s->layout = pango_cairo_create_layout(s->cr);
+	s->fd = pango_font_description_new();
+	if (!s->layout || !s->fd)
+	{
+		rm_sheet_free(s);
+		return NULL;
+	}
+	{
+		cairo_font_options_t *fo = cairo_font_options_create();
+
+		cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
+		cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
+		pango_cairo_context_set_font_options(pango_layout_get_context(s->layout), fo);
+		cairo_font_options_destroy(fo);
+	}
+	pango_font_description_set_family(s->fd, s->font);
 	return s;
 }
 
@@ -259,6 +279,10 @@ rm_sheet_free(rm_sheet *s)
 {
 	if (!s)
 		return;
+	if (s->layout)
+		g_object_unref(s->layout);
+	if (s->fd)
+		pango_font_description_free(s->fd);
 	if (s->cr)
 		cairo_destroy(s->cr);
 	if (s->surface)
@@ -325,26 +349,18 @@ enum
 static double
 text(rm_sheet *s, const char *t, double size, int bold, double x, double y, int align, double maxw, rm_color c)
 {
-	PangoLayout *pl = pango_cairo_create_layout(s->cr);
-	PangoFontDescription *fd = pango_font_description_new();
+	PangoLayout *pl = s->layout;
 	int			w,
 				h;
-	cairo_font_options_t *fo = cairo_font_options_create();
 
-	cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
-	cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
-	pango_cairo_context_set_font_options(pango_layout_get_context(pl), fo);
-	cairo_font_options_destroy(fo);
-	pango_font_description_set_family(fd, s->font);
-	pango_font_description_set_weight(fd, bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
-	pango_font_description_set_absolute_size(fd, size * PANGO_SCALE);
-	pango_layout_set_font_description(pl, fd);
-	pango_font_description_free(fd);
-	if (maxw > 0)
-	{
-		pango_layout_set_width(pl, (int) (maxw * PANGO_SCALE));
-		pango_layout_set_ellipsize(pl, PANGO_ELLIPSIZE_END);
-	}
+	if (!pl)
+		return 0;
+	pango_cairo_update_layout(s->cr, pl);
+	pango_font_description_set_weight(s->fd, bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
+	pango_font_description_set_absolute_size(s->fd, size * PANGO_SCALE);
+	pango_layout_set_font_description(pl, s->fd);
+	pango_layout_set_width(pl, maxw > 0 ? (int) (maxw * PANGO_SCALE) : -1);
+	pango_layout_set_ellipsize(pl, maxw > 0 ? PANGO_ELLIPSIZE_END : PANGO_ELLIPSIZE_NONE);
 	pango_layout_set_text(pl, t, -1);
 	pango_layout_get_size(pl, &w, &h);
 	if (maxw > 0)
@@ -358,7 +374,6 @@ text(rm_sheet *s, const char *t, double size, int bold, double x, double y, int 
 	cairo_set_source_rgba(s->cr, c.r, c.g, c.b, c.a);
 	cairo_move_to(s->cr, align == LEFT ? x : align == CENTRE ? x - w / (2.0 * PANGO_SCALE) : x - (double) w / PANGO_SCALE, y);
 	pango_cairo_show_layout(s->cr, pl);
-	g_object_unref(pl);
 	cairo_new_path(s->cr);
 	return (double) h / PANGO_SCALE;
 }

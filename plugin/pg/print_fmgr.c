@@ -189,6 +189,31 @@ draw_page(print_state *st, const sheet_args *a, const rm_style *style, const cha
 	for (i = 0; i < style->nlayers; i++)
 		if (rm_render_layer_visible(st->r, &style->layers[i]))
 			(void) riskmap_draw_layer(st->r, &style->layers[i], a->year, a->who);
+	if (code)
+	{
+		/* the district stands out: its neighbours veiled, its border bold */
+		Datum		arg = CStringGetTextDatum(code);
+		Oid			type = TEXTOID;
+
+		rc = SPI_execute_with_args("SELECT ST_AsEWKB(geom) FROM riskmap.district WHERE code = $1", 1, &type, &arg,
+								   NULL, true, 1);
+		if (rc == SPI_OK_SELECT && SPI_processed == 1)
+		{
+			bool		isnull;
+			Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+			if (!isnull)
+			{
+				bytea	   *b = DatumGetByteaPP(d);
+				const rm_color veil = {1, 1, 1, 0.55},
+							outline = {0.17, 0.13, 0.25, 1};
+
+				if (rm_render_mask_outside(st->r, (const unsigned char *) VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b),
+										   veil, outline, 2.6))
+					elog(ERROR, "%s: %s", a->who, rm_render_error(st->r));
+			}
+		}
+	}
 	rm_render_free(st->r);
 	st->r = NULL;
 	if (rm_sheet_map_end(st->sheet))
@@ -328,8 +353,8 @@ riskmap_map_sheet_frame(PG_FUNCTION_ARGS)
 	char	   *code = PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0));
 	rm_sheet_layout lo;
 	char	   *name;
-	Datum		values[6];
-	bool		nulls[6] = {0};
+	Datum		values[8];
+	bool		nulls[8] = {0};
 	double		lon0,
 				lat0,
 				lon1,
@@ -357,6 +382,8 @@ riskmap_map_sheet_frame(PG_FUNCTION_ARGS)
 	values[3] = Float8GetDatum(lat1);
 	values[4] = Int32GetDatum(lo.cols);
 	values[5] = Int32GetDatum(lo.rows);
+	values[6] = Float8GetDatum(lo.map_w);
+	values[7] = Float8GetDatum(lo.map_h);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	return (Datum) 0;
 }

@@ -67,11 +67,11 @@ COMMENT ON FUNCTION atlas_pdf(text, text, boolean, date) IS
 
 CREATE FUNCTION map_sheet_frame(p_district text DEFAULT NULL, p_paper text DEFAULT 'A3', p_landscape boolean DEFAULT true)
 RETURNS TABLE(minlon double precision, minlat double precision, maxlon double precision, maxlat double precision,
-              cols integer, rows integer)
+              cols integer, rows integer, width_pt double precision, height_pt double precision)
 AS 'MODULE_PATHNAME', 'riskmap_map_sheet_frame'
 LANGUAGE C STABLE PARALLEL UNSAFE;
 COMMENT ON FUNCTION map_sheet_frame(text, text, boolean) IS
-    'The lon/lat box of a map sheet''s frame (Web Mercator) and its reference grid: columns A.. from the west, rows 1.. from the north, equal cells in the projection.';
+    'The lon/lat box of a map sheet''s frame (Web Mercator), its reference grid (columns A.. from the west, rows 1.. from the north, equal cells in the projection) and its size on the page in points.';
 
 -- The sheets' queries name PostGIS functions unqualified: pin the search path.
 DO $do$
