@@ -157,6 +157,23 @@ process_geo(void)
 	return geo;
 }
 
+/* The rest of a new renderer whose projection is set; frees r on failure. */
+static rm_render *
+render_setup(rm_render *r, const rm_style *style)
+{
+	r->style = style;
+	r->scale = r->proj.px_scale;
+	r->clip = 64.0 * r->proj.px_scale;	/* > any stroke/symbol half-width a style allows */
+	r->geo = process_geo();
+	if (!r->geo)
+	{
+		free(r);
+		return NULL;
+	}
+	r->geos = rm_geo_geos(r->geo);
+	return r;
+}
+
 rm_render *
 rm_render_new(const rm_style *style, int z, int x, int y, int scale)
 {
@@ -168,19 +185,9 @@ rm_render_new(const rm_style *style, int z, int x, int y, int scale)
 	r = calloc(1, sizeof *r);
 	if (!r)
 		return NULL;
-	r->style = style;
 	rm_proj_tile(&r->proj, z, x, y, scale);
-	r->scale = scale;
 	r->tile_scale = scale;
-	r->clip = 64.0 * scale;		/* > any stroke/symbol half-width a style allows */
-	r->geo = process_geo();
-	if (!r->geo)
-	{
-		free(r);
-		return NULL;
-	}
-	r->geos = rm_geo_geos(r->geo);
-	return r;
+	return render_setup(r, style);
 }
 
 rm_render *
@@ -194,21 +201,11 @@ rm_render_new_proj(const rm_style *style, const rm_proj *proj, cairo_t *cr)
 	r = calloc(1, sizeof *r);
 	if (!r)
 		return NULL;
-	r->style = style;
 	r->proj = *proj;
-	r->scale = proj->px_scale;
-	r->clip = 64.0 * proj->px_scale;
 	r->cr = cr;
 	r->external = 1;
 	r->vector = 1;
-	r->geo = process_geo();
-	if (!r->geo)
-	{
-		free(r);
-		return NULL;
-	}
-	r->geos = rm_geo_geos(r->geo);
-	return r;
+	return render_setup(r, style);
 }
 
 void

@@ -134,28 +134,22 @@ make_layout(const sheet_args *a, const char *code, rm_sheet_layout *lo, char **n
 				 errmsg("%s: %s%s%s", a->who, err, code ? " for district " : "", code ? code : "")));
 }
 
-static const char *
-style_subject(const char *style)
-{
-	if (strcmp(style, "risk") == 0)
-		return "风险源与演练覆盖图";
-	if (strcmp(style, "evacuation") == 0)
-		return "人员疏散分区图";
-	if (strcmp(style, "clearance") == 0)
-		return "疏散能力核查图";
-	return "应急地图";
-}
+/* What a style's sheet is called and what its map shows. */
+static const char *const style_text[][3] = {
+	{"risk", "风险源与演练覆盖图", "风险源影响范围按等级着色，斜线为本年度未安排演练的高风险区域"},
+	{"evacuation", "人员疏散分区图", "疏散分区、避难场所与无法安置的人口"},
+	{"clearance", "疏散能力核查图", "高风险区域能否在预案时限内完成疏散，以及疏散瓶颈路段"},
+};
 
 static const char *
-style_shows(const char *style)
+style_says(const char *style, int what)
 {
-	if (strcmp(style, "risk") == 0)
-		return "风险源影响范围按等级着色，斜线为本年度未安排演练的高风险区域";
-	if (strcmp(style, "evacuation") == 0)
-		return "疏散分区、避难场所与无法安置的人口";
-	if (strcmp(style, "clearance") == 0)
-		return "高风险区域能否在预案时限内完成疏散，以及疏散瓶颈路段";
-	return "地图图层";
+	size_t		i;
+
+	for (i = 0; i < lengthof(style_text); i++)
+		if (strcmp(style, style_text[i][0]) == 0)
+			return style_text[i][what];
+	return what == 1 ? "应急地图" : "地图图层";
 }
 
 /* One page: the map of code (NULL: the city) on st->sheet (made on first use). */
@@ -249,8 +243,8 @@ draw_page(print_state *st, const sheet_args *a, const rm_style *style, const cha
 		rows[i].lon = n2 ? NAN : DatumGetFloat8(lon);
 		rows[i].lat = n3 ? NAN : DatumGetFloat8(lat);
 	}
-	tx.title = psprintf("%s%s", name, style_subject(a->style_name));
-	tx.subtitle = psprintf("%s · 数据截至 %d年%d月%d日", style_shows(a->style_name), a->year, a->month, a->day);
+	tx.title = psprintf("%s%s", name, style_says(a->style_name, 1));
+	tx.subtitle = psprintf("%s · 数据截至 %d年%d月%d日", style_says(a->style_name, 2), a->year, a->month, a->day);
 	tx.table_title = psprintf("%d年未安排演练的高风险风险源（共 %d 处）", a->year, nrows);
 	tx.footer = psprintf("riskmap 生成 · 参考网格：列 A–%c 自西向东，行 1–%d 自北向南 · Web 墨卡托投影，比例尺按图幅中心纬度",
 						 'A' + lo.cols - 1, lo.rows);

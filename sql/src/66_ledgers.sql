@@ -50,20 +50,13 @@ BEGIN
     PERFORM riskmap._check_district(p_district);
     PERFORM riskmap._check_not_null(p_as_of, 'p_as_of');
     RETURN QUERY
-    WITH o AS (
-        SELECT coalesce(array_agg(w.day ORDER BY w.day), '{}'::date[]) AS days,
-               coalesce(array_agg(w.is_workday ORDER BY w.day), '{}'::boolean[]) AS flags
-          FROM riskmap.workday_override w
-    )
     SELECT p.id, p.code, p.title, p.plan_type, p.owner_district, p.owner_department, p.status,
            p.approved_on, p.published_on, p.filed_on, p.revised_on, f.due,
            CASE WHEN f.due IS NULL OR p.status = 'retired' THEN NULL
-                ELSE greatest(0, riskmap._workdays_between(f.due,
-                         least(p_as_of, coalesce(p.filed_on, p_as_of)), o.days, o.flags)) END,
+                ELSE greatest(0, riskmap.working_days_between(f.due, least(p_as_of, coalesce(p.filed_on, p_as_of)))) END,
            (SELECT count(*)::integer FROM riskmap.plan_link l WHERE l.plan_id = p.id)
-      FROM riskmap.plan p CROSS JOIN o
-     CROSS JOIN LATERAL (SELECT CASE WHEN p.published_on IS NULL THEN NULL
-                                     ELSE riskmap._workday_add(p.published_on, 20, o.days, o.flags) END AS due) f
+      FROM riskmap.plan p
+     CROSS JOIN LATERAL (SELECT riskmap.add_working_days(p.published_on, 20) AS due) f
      WHERE p_district IS NULL OR p.owner_district = p_district
      ORDER BY p.code, p.id;
 END $$;
