@@ -21,6 +21,9 @@
 #include <string.h>
 
 #define MM (72.0 / 25.4)
+/* Type scales with the paper too, but never below 0.8 of A3's (6 pt table
+ * text on A4). */
+#define FK(lo) fmax((lo)->k, 0.8)
 
 struct rm_sheet
 {
@@ -398,7 +401,7 @@ draw_grid(rm_sheet *s)
 	cairo_t    *cr = s->cr;
 	double		cw = lo->map_w / lo->cols,
 				ch = lo->map_h / lo->rows,
-				fs = 9 * lo->k,
+				fs = 9 * FK(lo),
 				band = 6 * MM * lo->k;
 	int			i;
 	char		t[16];
@@ -482,7 +485,7 @@ draw_scale_bar(rm_sheet *s)
 				x,
 				y,
 				h = 2.2 * MM * lo->k,
-				fs = 8 * lo->k,
+				fs = 8 * FK(lo),
 				pad = 2.5 * MM * lo->k;
 	int			i;
 	char		t[64];
@@ -535,7 +538,7 @@ draw_north(rm_sheet *s)
 				w = 5 * MM * lo->k,
 				x = lo->map_x + lo->map_w - 4 * MM * lo->k - w,
 				y = lo->map_y + 4 * MM * lo->k,
-				fs = 10 * lo->k;
+				fs = 10 * FK(lo);
 
 	cairo_save(cr);
 	cairo_set_source_rgba(cr, 1, 1, 1, 0.85);
@@ -641,7 +644,7 @@ static double
 draw_legend(rm_sheet *s, const rm_style *style, double x, double y, double w)
 {
 	const double k = s->lo.k;
-	double		fs = 8.5 * k,
+	double		fs = 8.5 * FK(&s->lo),
 				row = fs * 1.75,
 				sw = 9 * MM * k * 0.8,
 				sh = fs * 1.15,
@@ -651,8 +654,8 @@ draw_legend(rm_sheet *s, const rm_style *style, double x, double y, double w)
 				j;
 	char		t[128];
 
-	text(s, "图　例", 11 * k, 1, x, y, LEFT, 0, ink);
-	y += 11 * k * 1.9;
+	text(s, "图　例", 11 * FK(&s->lo), 1, x, y, LEFT, 0, ink);
+	y += 11 * FK(&s->lo) * 1.9;
 	for (i = 0; i < style->nlayers; i++)
 	{
 		const rm_layer *l = &style->layers[i];
@@ -740,7 +743,7 @@ draw_table(rm_sheet *s, const char *title, const rm_sheet_row *rows, int nrows, 
 		   double h)
 {
 	const double k = s->lo.k;
-	double		fs = 7.5 * k,
+	double		fs = 7.5 * FK(&s->lo),
 				rh = fs * 1.6,
 				colw_min = 62 * MM * k,
 				gap = 4 * MM * k,
@@ -756,7 +759,7 @@ draw_table(rm_sheet *s, const char *title, const rm_sheet_row *rows, int nrows, 
 	if (ncol < 1)
 		ncol = 1;
 	colw = (w - gap * (ncol - 1)) / ncol;
-	top = y + text(s, title, 10 * k, 1, x, y, LEFT, w, ink) + fs * 0.6;
+	top = y + text(s, title, 10 * FK(&s->lo), 1, x, y, LEFT, w, ink) + fs * 0.6;
 	per = (int) floor((y + h - top - rh) / rh);	/* rows per column, below the header */
 	if (per < 1)
 		per = 1;
@@ -845,8 +848,8 @@ rm_sheet_decorate(rm_sheet *s, const rm_style *style, const rm_sheet_text *tx, c
 	draw_scale_bar(s);
 	draw_north(s);
 	/* title and subtitle */
-	text(s, tx->title ? tx->title : "", 20 * k, 1, m, lo->title_y, LEFT, lo->page_w - 2 * m, ink);
-	text(s, tx->subtitle ? tx->subtitle : "", 10 * k, 0, m, lo->title_y + 20 * k * 1.55, LEFT,
+	text(s, tx->title ? tx->title : "", 20 * FK(lo), 1, m, lo->title_y, LEFT, lo->page_w - 2 * m, ink);
+	text(s, tx->subtitle ? tx->subtitle : "", 10 * FK(lo), 0, m, lo->title_y + 20 * FK(lo) * 1.55, LEFT,
 		 lo->page_w - 2 * m, grey);
 	/* legend and table in the panel */
 	if (lo->panel_w > lo->panel_h * 1.5)
@@ -874,7 +877,7 @@ rm_sheet_decorate(rm_sheet *s, const rm_style *style, const rm_sheet_text *tx, c
 	}
 	draw_table(s, tx->table_title ? tx->table_title : "", rows, nrows, tx0, ty0, tw, th);
 	if (tx->footer)
-		text(s, tx->footer, 7 * k, 0, m, lo->page_h - m - 3.5 * MM * k, LEFT, lo->page_w - 2 * m, grey);
+		text(s, tx->footer, 7 * FK(lo), 0, m, lo->page_h - m - 3.5 * MM * k, LEFT, lo->page_w - 2 * m, grey);
 	return check(s);
 }
 
