@@ -291,6 +291,11 @@ rm_evacuate(const rm_graph *graph, int road_mode,
 								 isfinite(min_walk) ? T - min_walk : T, intr);
 			if (rc != RM_OK)
 				goto done;
+			if (p->max_pairs > 0 && nodepairs.n + ws.n_touched > p->max_pairs)
+			{
+				rc = RM_ELIMIT;
+				goto done;
+			}
 			for (m = 0; m < ws.n_touched; m++)
 			{
 				int32_t		nd = ws.touched[m];
@@ -335,6 +340,11 @@ rm_evacuate(const rm_graph *graph, int road_mode,
 
 				if (t <= T && (rc = trip_push(&cellpairs, i, sorted[k].shelter, t)) != RM_OK)
 					goto done;
+				if (p->max_pairs > 0 && cellpairs.n > p->max_pairs)
+				{
+					rc = RM_ELIMIT;
+					goto done;
+				}
 			}
 		}
 	}
@@ -392,6 +402,11 @@ rm_evacuate(const rm_graph *graph, int road_mode,
 				rc = w.rc;
 				goto done;
 			}
+			if (p->max_pairs > 0 && cellpairs.n > p->max_pairs)
+			{
+				rc = RM_ELIMIT;
+				goto done;
+			}
 			if (cellpairs.n - first > 1)	/* cellpairs.v is NULL while empty: qsort(NULL, 0) is UB */
 				qsort(cellpairs.v + first, (size_t) (cellpairs.n - first), sizeof(trip), cmp_trip_shelter);
 		}
@@ -439,6 +454,8 @@ rm_evacuate(const rm_graph *graph, int road_mode,
 		tp.snk = psnk;
 		tp.cost = pcost;
 		out->t_prepare_s = wall() - t0;
+		if (p->pairs_hook)
+			p->pairs_hook(p->pairs_arg, &tp);
 		t0 = wall();
 		rc = rm_transport_solve(&tp, a, intr, pflow, unserved, &st);
 		out->t_flow_s = wall() - t0;
@@ -446,6 +463,8 @@ rm_evacuate(const rm_graph *graph, int road_mode,
 			goto done;
 		out->n_pairs = n_pairs;
 		out->augmentations = st.augmentations;
+		out->pricing_rounds = st.rounds;
+		out->pairs_used = st.settled;
 		for (i = 0; i < n_cells; i++)
 		{
 			int			any = 0;
