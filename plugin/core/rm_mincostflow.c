@@ -42,7 +42,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef __int128 i128;
+/*
+ * 128-bit integers at 8-byte alignment: the allocators (palloc) align to 8
+ * bytes only, and the compiler would otherwise assume 16 (aligned SSE moves).
+ */
+typedef __int128 i128 __attribute__((aligned(8)));
 
 typedef struct net
 {

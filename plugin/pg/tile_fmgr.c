@@ -14,6 +14,9 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
+#include "access/xlog.h"
+
 #include <math.h>
 #include <time.h>
 
@@ -91,6 +94,24 @@ static const char *const layer_sql[RM_LAYER_NTYPES] = {
 	"SELECT ST_AsEWKB(p.geom), sum(a.people) FROM riskmap.evacuation_assignment() a"
 	" JOIN riskmap.population p ON p.id = a.population_id"
 	" WHERE a.shelter_id IS NULL AND a.people > 0 AND p.geom && " ENV " GROUP BY p.id, p.geom ORDER BY p.id",
+};
+
+/*
+ * The evacuation layers read the shared evacuation cache (filled on demand by
+ * riskmap._evacuation_cache_key, default parameters) through its indexes,
+ * when this transaction can write it; otherwise (read-only transaction,
+ * standby: unlogged tables cannot be read there) they run the functions.
+ */
+static const char *const layer_sql_cached[RM_LAYER_NTYPES] = {
+	[RM_LAYER_CATCHMENTS] =
+	"SELECT c.shelter_id, ST_AsEWKB(c.catchment) FROM riskmap.evacuation_cache_catchment c"
+	" WHERE c.cache_id = (SELECT riskmap._evacuation_cache_key(3600, 1.2, true, NULL, true))"
+	" AND c.catchment && " ENV " ORDER BY c.shelter_id",
+	[RM_LAYER_UNSERVED] =
+	"SELECT ST_AsEWKB(p.geom), u.people FROM riskmap.evacuation_cache_unserved u"
+	" JOIN riskmap.population p ON p.id = u.population_id"
+	" WHERE u.cache_id = (SELECT riskmap._evacuation_cache_key(3600, 1.2, true, NULL, false))"
+	" AND p.geom && " ENV " ORDER BY p.id",
 };
 
 /* The function a layer depends on, when it is not part of the base tables. */
@@ -190,7 +211,10 @@ draw_layer(tile_state *st, const rm_layer *l)
 	for (i = 0; i < 4; i++)
 		args[i] = Float8GetDatum(box[i]);
 	args[4] = Int32GetDatum(l->max_level);
-	if (layer_needs[l->type])
+	if (layer_sql_cached[l->type] && !RecoveryInProgress() && !XactReadOnly &&
+		function_exists("riskmap._evacuation_cache_key(double precision,double precision,boolean,text,boolean)"))
+		rc = SPI_execute_with_args(layer_sql_cached[l->type], nargs, types, args, NULL, false, 0);
+	else if (layer_needs[l->type])
 		rc = SPI_execute_with_args(layer_sql[l->type], nargs, types, args, NULL, true, 0);
 	else
 	{
