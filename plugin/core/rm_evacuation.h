@@ -76,4 +76,12 @@ int			rm_evacuate(const rm_graph *graph, int road_mode,
 						const rm_interrupt *intr, rm_evac_result *out);
 void		rm_evac_result_free(rm_evac_result *r, const rm_allocator *a);
 
+/*
+ * Travel times (seconds) from the point lon/lat to each shelter, measured as
+ * in rm_evacuate (graph NULL: straight line); INFINITY where unreachable.
+ */
+int			rm_evac_times_from(const rm_graph *graph, double lon, double lat, double speed,
+							   const rm_evac_shelter *shelters, int32_t n_shelters,
+							   const rm_allocator *a, const rm_interrupt *intr, double *times);
+
 #endif

@@ -943,3 +943,81 @@ riskmap_evacuation_cache_info(PG_FUNCTION_ARGS)
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	return (Datum) 0;
 }
+
+/*
+ * riskmap._shelter_travel_times(lon, lat, speed): travel time from a point to
+ * every shelter of kind 'shelter', measured as evacuation_assignment does
+ * (over the cached road graph when road has rows, else straight line);
+ * unreachable shelters are left out. Used by blind_scenario.
+ */
+PG_FUNCTION_INFO_V1(riskmap_shelter_travel_times);
+
+Datum
+riskmap_shelter_travel_times(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext callctx;
+	graph_cache *gc;
+	rm_allocator alloc;
+	rm_interrupt intr = {check_interrupts, NULL};
+	rm_evac_shelter *sh;
+	double	   *times;
+	double		lon,
+				lat,
+				speed;
+	int32		n,
+				j;
+	int			rc;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("_shelter_travel_times: NULL argument")));
+	lon = PG_GETARG_FLOAT8(0);
+	lat = PG_GETARG_FLOAT8(1);
+	speed = PG_GETARG_FLOAT8(2);
+	if (!rm_lonlat_valid(lon, lat))
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("_shelter_travel_times: point (%g %g) outside lon/lat range", lon, lat)));
+	if (!(speed > 0) || isinf(speed))
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("_shelter_travel_times: speed must be positive and finite, got %g", speed)));
+	callctx = AllocSetContextCreate(CurrentMemoryContext, "riskmap shelter times", ALLOCSET_DEFAULT_SIZES);
+	alloc.alloc = ctx_alloc;
+	alloc.release = ctx_release;
+	alloc.ctx = callctx;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	gc = graph_get(callctx);
+	if (SPI_execute("SELECT id, ST_X(geom), ST_Y(geom) FROM riskmap.shelter WHERE kind = 'shelter' ORDER BY id",
+					true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute failed");
+	n = (int32) SPI_processed;
+	sh = MemoryContextAllocZero(callctx, sizeof(rm_evac_shelter) * (n + 1));
+	times = MemoryContextAllocZero(callctx, sizeof(double) * (n + 1));
+	for (j = 0; j < n; j++)
+	{
+		bool		isnull;
+
+		sh[j].id = geti8(SPI_tuptable->vals[j], SPI_tuptable->tupdesc, 1, &isnull);
+		sh[j].lon = getf8(SPI_tuptable->vals[j], SPI_tuptable->tupdesc, 2);
+		sh[j].lat = getf8(SPI_tuptable->vals[j], SPI_tuptable->tupdesc, 3);
+	}
+	rc = rm_evac_times_from(gc->n_edges > 0 ? &gc->g : NULL, lon, lat, speed, sh, n, &alloc, &intr, times);
+	core_error(rc, "_shelter_travel_times");
+	SPI_finish();
+	for (j = 0; j < n; j++)
+	{
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+
+		if (!isfinite(times[j]))
+			continue;
+		values[0] = Int64GetDatum(sh[j].id);
+		values[1] = Float8GetDatum(times[j]);
+		values[2] = BoolGetDatum(gc->n_edges > 0);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	MemoryContextDelete(callctx);
+	return (Datum) 0;
+}

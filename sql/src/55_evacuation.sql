@@ -158,6 +158,16 @@ $$;
 COMMENT ON FUNCTION evacuation_catchments(double precision, double precision, boolean, text) IS
 'One row per shelter that serves anyone: the area of the cells whose largest share goes to it, the people it serves, its capacity and its longest travel time.';
 
+-- Travel time from a point to every shelter (kind 'shelter') as
+-- evacuation_assignment measures it: over road when it has rows (walk to the
+-- nearest node, the network, walk from the shelter's node), else straight line.
+CREATE FUNCTION _shelter_travel_times(p_lon double precision, p_lat double precision, p_speed_mps double precision)
+RETURNS TABLE(shelter_id bigint, time_s double precision, by_road boolean)
+AS 'MODULE_PATHNAME', 'riskmap_shelter_travel_times'
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+SET jit = off;
+GRANT EXECUTE ON FUNCTION _shelter_travel_times(double precision, double precision, double precision) TO riskmap_reader;
+
 CREATE FUNCTION _evacuation_cache_info()
 RETURNS TABLE(builds bigint, version bigint, nodes bigint, arcs bigint, bytes bigint)
 AS 'MODULE_PATHNAME', 'riskmap_evacuation_cache_info'
@@ -174,6 +184,7 @@ BEGIN
     EXECUTE format('ALTER FUNCTION riskmap._evacuation_catchments(double precision, double precision, boolean, text) SET search_path = riskmap, %I, pg_catalog, pg_temp', s);
     EXECUTE format('ALTER FUNCTION riskmap.evacuation_catchments(double precision, double precision, boolean, text) SET search_path = riskmap, %I, pg_catalog, pg_temp', s);
     EXECUTE format('ALTER FUNCTION riskmap._evacuation_cache_key(double precision, double precision, boolean, text, boolean) SET search_path = riskmap, %I, pg_catalog, pg_temp', s);
+    EXECUTE format('ALTER FUNCTION riskmap._shelter_travel_times(double precision, double precision, double precision) SET search_path = riskmap, %I, pg_catalog, pg_temp', s);
 END
 $$;
 

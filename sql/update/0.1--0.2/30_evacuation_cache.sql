@@ -95,11 +95,22 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE
 SET jit = off;
 GRANT EXECUTE ON FUNCTION _evacuation_cache_key(double precision, double precision, boolean, text, boolean) TO riskmap_reader;
 
+-- Travel time from a point to every shelter (kind 'shelter') as
+-- evacuation_assignment measures it: over road when it has rows (walk to the
+-- nearest node, the network, walk from the shelter's node), else straight line.
+CREATE FUNCTION _shelter_travel_times(p_lon double precision, p_lat double precision, p_speed_mps double precision)
+RETURNS TABLE(shelter_id bigint, time_s double precision, by_road boolean)
+AS 'MODULE_PATHNAME', 'riskmap_shelter_travel_times'
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+SET jit = off;
+GRANT EXECUTE ON FUNCTION _shelter_travel_times(double precision, double precision, double precision) TO riskmap_reader;
+
 DO $$
 DECLARE
     s text := (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
                WHERE e.extname = 'postgis');
 BEGIN
     EXECUTE format('ALTER FUNCTION riskmap._evacuation_cache_key(double precision, double precision, boolean, text, boolean) SET search_path = riskmap, %I, pg_catalog, pg_temp', s);
+    EXECUTE format('ALTER FUNCTION riskmap._shelter_travel_times(double precision, double precision, double precision) SET search_path = riskmap, %I, pg_catalog, pg_temp', s);
 END
 $$;

@@ -3,8 +3,8 @@
 -- 'Infinity' as "no limit", and the shared evacuation cache (entries per data
 -- version; INSERT, UPDATE, DELETE and ROLLBACK of roads, shelters and
 -- population; nobody but the extension can write it).
-CREATE EXTENSION IF NOT EXISTS pgrouting;
 SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS pgrouting;
 BEGIN;
 INSERT INTO riskmap.district (code, name, geom)
 VALUES ('500103', '渝中区', ST_Multi(ST_MakeEnvelope(106.49, 29.49, 106.60, 29.60, 4326))),
@@ -160,6 +160,11 @@ SELECT * FROM entries;
 SELECT riskmap._evacuation_cache_key(3600, 1.2, true, NULL, true) IS NOT NULL AS keyed;
 SELECT shelter_id, people, capacity, round(max_time_s) AS max_time_s FROM riskmap.evacuation_catchments(3600, 1.2, true);
 SELECT count(*) AS unserved_rows FROM riskmap.evacuation_cache_unserved;
+-- blind_scenario's shelters: travel times from a point, over the roads as the assignment measures them
+SELECT shelter_id, round(time_s) AS time_s, by_road FROM riskmap._shelter_travel_times(106.509, 29.5, 1.2) ORDER BY 1;
+-- an 'evacuation' tile over the cell reads the cached catchments (default parameters)
+SELECT length(riskmap.tile(12, 3259, 1696, 'evacuation')) > 100 AS png;
+SELECT count(*) AS cached_catchments FROM riskmap.evacuation_cache_catchment;
 -- UPDATE of a shelter: East is full
 UPDATE riskmap.shelter SET capacity = 0 WHERE id = 2;
 SELECT * FROM now_;
