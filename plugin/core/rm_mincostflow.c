@@ -323,7 +323,7 @@ refine(net *n, i128 eps, const rm_interrupt *intr)
 					return RM_EINVAL;	/* cannot happen: a cell's unserved arc is unlimited */
 				n->price[v] = best - eps;
 				n->cur[v] = n->first[v];
-				if (++n->relabels >= n->N)
+				if (++n->relabels >= (int64_t) n->N * RM_TRANSPORT_UPDATE)
 				{
 					global_update(n, eps);
 					n->relabels = 0;

@@ -45,6 +45,10 @@ typedef struct rm_transport_stats
 #ifndef RM_TRANSPORT_FIRST
 #define RM_TRANSPORT_FIRST 6
 #endif
+/* a global price update after this many times N relabels */
+#ifndef RM_TRANSPORT_UPDATE
+#define RM_TRANSPORT_UPDATE 1
+#endif
 #ifndef RM_TRANSPORT_ALPHA
 #define RM_TRANSPORT_ALPHA 16
 #endif

@@ -241,8 +241,11 @@ evac_cache_store(const evac_key *k, int n, const int64 *population_id,
 
 	become_owner(&sw);
 	/* entries of other data versions are stale */
-	ret = SPI_execute_with_args("DELETE FROM riskmap.evacuation_cache WHERE"
-								" road_v IS DISTINCT FROM $1 OR shelter_v <> $2 OR population_v <> $3",
+	/* (rows another transaction holds are left for later: no lock waits, no deadlock) */
+	ret = SPI_execute_with_args("DELETE FROM riskmap.evacuation_cache WHERE id IN"
+								" (SELECT id FROM riskmap.evacuation_cache WHERE"
+								"  road_v IS DISTINCT FROM $1 OR shelter_v <> $2 OR population_v <> $3"
+								"  FOR UPDATE SKIP LOCKED)",
 								3, types, values, nulls, false, 0);
 	if (ret != SPI_OK_DELETE)
 		elog(ERROR, "evacuation cache: delete failed: %d", ret);
