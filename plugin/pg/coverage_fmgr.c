@@ -32,6 +32,7 @@
 #include "rm_coverage.h"
 #include "rm_metric.h"
 #include "rm_pg.h"
+#include "riskmap_pg.h"
 
 PG_FUNCTION_INFO_V1(riskmap_ground_buffer);
 PG_FUNCTION_INFO_V1(riskmap_ground_area);
@@ -91,6 +92,19 @@ riskmap_ground_buffer(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s: %s", what, msg)));
+	}
+	{
+		int			nv = GEOSGetNumCoordinates_r(h, g);
+
+		if (nv > riskmap_max_vertices)
+		{
+			GEOSGeom_destroy_r(h, g);
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("%s: geometry has %d vertices, more than riskmap.max_vertices (%d)", what, nv,
+							riskmap_max_vertices),
+					 errhint("Simplify the geometry, or raise riskmap.max_vertices.")));
+		}
 	}
 	b = rm_ground_buffer(geo, g, r, RM_CIRCLE_SEGMENTS);
 	GEOSGeom_destroy_r(h, g);

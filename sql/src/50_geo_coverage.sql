@@ -15,11 +15,27 @@ RETURNS double precision
 AS 'MODULE_PATHNAME', 'riskmap_ground_area'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
+-- g itself, or ERROR 22023 naming it when a coordinate is not a finite
+-- longitude/latitude (the buffer is measured on the WGS 84 ellipsoid).
+CREATE FUNCTION _check_lonlat(g geometry) RETURNS geometry
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+BEGIN
+    IF ST_IsEmpty(g) THEN
+        RETURN g;
+    END IF;
+    IF NOT (ST_XMin(g) >= -180 AND ST_XMax(g) <= 180 AND ST_YMin(g) >= -90 AND ST_YMax(g) <= 90) THEN
+        RAISE EXCEPTION 'geometry % is not in longitude/latitude: its extent % leaves [-180, 180] x [-90, 90]',
+                left(ST_AsText(g), 200), Box2D(g)::text
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN g;
+END $$;
+
 CREATE FUNCTION ground_buffer(g geometry, radius_m double precision)
 RETURNS geometry
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path FROM CURRENT
-AS $$ SELECT riskmap._ground_buffer(ST_AsEWKB(g), radius_m)::geometry $$;
+AS $$ SELECT riskmap._ground_buffer(ST_AsEWKB(riskmap._check_lonlat(g)), radius_m)::geometry $$;
 COMMENT ON FUNCTION ground_buffer(geometry, double precision) IS
 'g (EPSG:4326) buffered by radius_m metres on the ground, as a MultiPolygon: geodesic circles around points '
 '(64 vertices, within 0.12 % of the radius), a local transverse Mercator projection (PROJ) for lines and polygons. '
