@@ -110,6 +110,30 @@ unpack(Datum d, Oid type, Datum **values, bool **nulls, int *n)
 	deconstruct_array(a, type, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, values, nulls, n);
 }
 
+/* The id and catchment flag of the entry for k (no rows read); false if none. */
+bool
+evac_cache_find(const evac_key *k, int64 *id, bool *has_catchments)
+{
+	Oid			types[7];
+	Datum		values[7];
+	char		nulls[7];
+	bool		isnull;
+	int			ret;
+
+	if (!k->usable)
+		return false;
+	key_args(k, types, values, nulls);
+	ret = SPI_execute_with_args("SELECT id, has_catchments FROM riskmap.evacuation_cache WHERE" KEY_WHERE,
+								7, types, values, nulls, true, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "evacuation cache lookup failed: %d", ret);
+	if (SPI_processed != 1)
+		return false;
+	*id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	*has_catchments = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	return true;
+}
+
 bool
 evac_cache_lookup(const evac_key *k, evac_cached *out)
 {

@@ -39,6 +39,9 @@ typedef struct evac_cached
 /* SPI connected. Reads the versions in the statement's snapshot. */
 void		evac_key_read(evac_key *k, double max_time, double speed, bool capacitated, text *district);
 
+/* SPI connected: the entry's id and whether its catchments are stored, no rows read. */
+bool		evac_cache_find(const evac_key *k, int64 *id, bool *has_catchments);
+
 /* SPI connected; results in the current memory context. */
 bool		evac_cache_lookup(const evac_key *k, evac_cached *out);
 

@@ -904,8 +904,12 @@ riskmap_evacuation_cache_key(PG_FUNCTION_ARGS)
 	evac_key_read(&key, args.max_time, args.speed, args.capacitated, args.district);
 	if (key.usable && key.writable)
 	{
-		hit = evac_cache_lookup(&key, &cached);
-		if (hit && (!want || cached.has_catchments))
+		bool		has_catchments = false;
+
+		/* the cheap probe first: a tile only needs the id */
+		if (evac_cache_find(&key, &id, &has_catchments) && (!want || has_catchments))
+			hit = true;
+		else if ((hit = evac_cache_lookup(&key, &cached)) && !want)
 			id = cached.id;
 		else if (want)
 			id = catchments_fill(&args, &key, hit, &cached, &data, callctx, &cr);
