@@ -13,6 +13,7 @@
 #include "rm_render.h"
 #include "rm_labels.h"
 #include "rm_metric.h"
+#include "rm_proj.h"
 
 #include <cairo.h>
 #include <png.h>
@@ -26,7 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RM_MAX_LAT 85.0511287798066
 #define RM_SIMPLIFY_PX 0.4
 #define RM_MAX_DEPTH 16
 #define RM_MAX_POINTS (64 * 1024 * 1024)
@@ -42,7 +42,7 @@ struct rm_render
 				y,
 				scale,
 				size;			/* 256 * scale */
-	double		world;			/* 256 * scale * 2^z */
+	rm_proj		proj;			/* lon/lat -> global px of the matrix set */
 	double		ox,
 				oy;				/* global px of the tile's top-left */
 	double		clip;			/* margin of the clip rectangle, px */
@@ -97,86 +97,33 @@ rm_render_error(const rm_render *r)
 int
 rm_tile_check(int z, int x, int y, int scale, char *err, size_t errlen)
 {
-	if (z < 0 || z > RM_MAX_ZOOM)
-	{
-		snprintf(err, errlen, "zoom z = %d is out of range (0 to %d)", z, RM_MAX_ZOOM);
-		return -1;
-	}
-	{
-		long long	n = 1LL << z;
-
-		if (x < 0 || x >= n)
-		{
-			snprintf(err, errlen, "tile column x = %d is out of range (0 to %lld at zoom %d)", x, n - 1, z);
-			return -1;
-		}
-		if (y < 0 || y >= n)
-		{
-			snprintf(err, errlen, "tile row y = %d is out of range (0 to %lld at zoom %d)", y, n - 1, z);
-			return -1;
-		}
-	}
-	if (scale < 1 || scale > RM_MAX_SCALE)
-	{
-		snprintf(err, errlen, "scale = %d is out of range (1 or 2)", scale);
-		return -1;
-	}
-	return 0;
+	return rm_tms_tile_check(RM_TMS_WEBMERCATOR, z, x, y, scale, err, errlen);
 }
 
 void
 rm_lonlat_to_global_px(int z, int scale, double lon, double lat, double *gx, double *gy)
 {
-	double		world = (double) RM_TILE_SIZE * scale * ldexp(1.0, z);
-	double		phi;
+	rm_proj		p;
 
-	if (lat > RM_MAX_LAT)
-		lat = RM_MAX_LAT;
-	if (lat < -RM_MAX_LAT)
-		lat = -RM_MAX_LAT;
-	phi = lat * M_PI / 180.0;
-	*gx = (lon + 180.0) / 360.0 * world;
-	*gy = (1.0 - atanh(sin(phi)) / M_PI) / 2.0 * world;	/* = ln(tan + sec) */
-}
-
-static double
-global_px_to_lon(double gx, double world)
-{
-	return gx / world * 360.0 - 180.0;
-}
-
-static double
-global_px_to_lat(double gy, double world)
-{
-	double		n = M_PI * (1.0 - 2.0 * gy / world);
-
-	return atan(sinh(n)) * 180.0 / M_PI;
+	if (rm_proj_init(&p, RM_TMS_WEBMERCATOR, z, scale))
+	{
+		*gx = *gy = NAN;
+		return;
+	}
+	p.forward(&p, lon, lat, gx, gy);
 }
 
 void
 rm_tile_bounds(int z, int x, int y, int scale, double margin_px, double box[4])
 {
-	double		ts = (double) RM_TILE_SIZE * scale;
-	double		world = ts * ldexp(1.0, z);
-	double		gx0 = x * ts - margin_px,
-				gx1 = (x + 1) * ts + margin_px,
-				gy0 = y * ts - margin_px,
-				gy1 = (y + 1) * ts + margin_px;
+	rm_proj		p;
 
-	if (gy0 < 0)
-		gy0 = 0;
-	if (gy1 > world)
-		gy1 = world;
-	box[0] = global_px_to_lon(gx0, world);
-	box[2] = global_px_to_lon(gx1, world);
-	box[1] = global_px_to_lat(gy1, world);
-	box[3] = global_px_to_lat(gy0, world);
-	/* The poles: the Mercator world ends at +-85.05; data beyond it projects
-	 * onto the edge rows, so fetch it too. */
-	if (gy1 >= world)
-		box[1] = -90.0;
-	if (gy0 <= 0)
-		box[3] = 90.0;
+	if (rm_proj_init(&p, RM_TMS_WEBMERCATOR, z, scale))
+	{
+		box[0] = box[1] = box[2] = box[3] = NAN;
+		return;
+	}
+	rm_proj_tile_bounds(&p, x, y, margin_px, box);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -198,12 +145,12 @@ process_geo(void)
 }
 
 rm_render *
-rm_render_new(const rm_style *style, int z, int x, int y, int scale)
+rm_render_new_tms(const rm_style *style, rm_tms tms, int z, int x, int y, int scale)
 {
 	rm_render  *r;
 	char		e[128];
 
-	if (!style || rm_tile_check(z, x, y, scale, e, sizeof e))
+	if (!style || rm_tms_tile_check(tms, z, x, y, scale, e, sizeof e))
 		return NULL;
 	r = calloc(1, sizeof *r);
 	if (!r)
@@ -214,7 +161,11 @@ rm_render_new(const rm_style *style, int z, int x, int y, int scale)
 	r->y = y;
 	r->scale = scale;
 	r->size = RM_TILE_SIZE * scale;
-	r->world = (double) r->size * ldexp(1.0, z);
+	if (rm_proj_init(&r->proj, tms, z, scale))
+	{
+		free(r);
+		return NULL;
+	}
 	r->ox = (double) x * r->size;
 	r->oy = (double) y * r->size;
 	r->clip = 64.0 * scale;		/* > any stroke/symbol half-width a style allows */
@@ -226,6 +177,18 @@ rm_render_new(const rm_style *style, int z, int x, int y, int scale)
 	}
 	r->geos = rm_geo_geos(r->geo);
 	return r;
+}
+
+rm_render *
+rm_render_new(const rm_style *style, int z, int x, int y, int scale)
+{
+	return rm_render_new_tms(style, RM_TMS_WEBMERCATOR, z, x, y, scale);
+}
+
+const rm_proj *
+rm_render_proj(const rm_render *r)
+{
+	return &r->proj;
 }
 
 void
@@ -280,7 +243,7 @@ rm_render_query_margin(const rm_render *r, const rm_layer *l)
 void
 rm_render_query_bounds(const rm_render *r, const rm_layer *l, double box[4])
 {
-	rm_tile_bounds(r->z, r->x, r->y, r->scale, rm_render_query_margin(r, l), box);
+	rm_proj_tile_bounds(&r->proj, r->x, r->y, rm_render_query_margin(r, l), box);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -352,24 +315,18 @@ static int
 to_px(const rm_render *r, double *xy, size_t n)
 {
 	size_t		i;
-	const double k = r->world / 360.0;
 
 	for (i = 0; i < n; i++)
 	{
 		double		lon = xy[2 * i],
-					lat = xy[2 * i + 1],
-					phi;
+					lat = xy[2 * i + 1];
 
 		/* not lon/lat at all: nothing sensible to draw */
 		if (!isfinite(lon) || !isfinite(lat) || fabs(lon) > 1e4 || fabs(lat) > 1e4)
 			return 0;
-		if (lat > RM_MAX_LAT)
-			lat = RM_MAX_LAT;
-		else if (lat < -RM_MAX_LAT)
-			lat = -RM_MAX_LAT;
-		phi = lat * (M_PI / 180.0);
-		xy[2 * i] = (lon + 180.0) * k - r->ox;
-		xy[2 * i + 1] = (1.0 - atanh(sin(phi)) / M_PI) * 0.5 * r->world - r->oy;
+		r->proj.forward(&r->proj, lon, lat, &xy[2 * i], &xy[2 * i + 1]);
+		xy[2 * i] -= r->ox;
+		xy[2 * i + 1] -= r->oy;
 	}
 	return 1;
 }
@@ -638,15 +595,12 @@ zone_segments(double rpx)
 	return n < RM_CIRCLE_SEGMENTS ? RM_CIRCLE_SEGMENTS : n;
 }
 
-/* Pixels per ground metre at latitude lat (Web Mercator is conformal). */
+/* Pixels per ground metre at latitude lat (the largest of any direction:
+ * Mercator is conformal, plate carree's east-west scale is the larger). */
 static double
 px_per_metre(const rm_render *r, double lat)
 {
-	double		phi = lat * M_PI / 180.0;
-	double		e2 = 0.00669437999014;
-	double		nrad = 6378137.0 / sqrt(1 - e2 * sin(phi) * sin(phi));
-
-	return r->world / (2 * M_PI * nrad * cos(phi));
+	return r->proj.px_per_metre(&r->proj, lat);
 }
 
 /* A geodesic circle around a point, appended to the path. */
@@ -661,7 +615,7 @@ path_circle(rm_render *r, double lon, double lat, double radius, int orient)
 
 	if (!isfinite(lon) || !isfinite(lat) || fabs(lat) > 90 || !(radius > 0))
 		return 0;
-	rm_lonlat_to_global_px(r->z, r->scale, lon, lat, &gx, &gy);
+	r->proj.forward(&r->proj, lon, lat, &gx, &gy);
 	gx -= r->ox;
 	gy -= r->oy;
 	rpx = radius * px_per_metre(r, fabs(lat) > 89 ? 89 : lat);
@@ -740,8 +694,8 @@ path_zone(rm_render *r, const GEOSGeometry *g, double radius, int depth)
 						gx1,
 						gy1;
 
-			rm_lonlat_to_global_px(r->z, r->scale, x0, y1, &gx0, &gy0);
-			rm_lonlat_to_global_px(r->z, r->scale, x1, y0, &gx1, &gy1);
+			r->proj.forward(&r->proj, x0, y1, &gx0, &gy0);
+			r->proj.forward(&r->proj, x1, y0, &gx1, &gy1);
 			gx0 -= r->ox + m;
 			gx1 -= r->ox - m;
 			gy0 -= r->oy + m;
@@ -854,7 +808,7 @@ draw_symbol(rm_render *r, const rm_layer *l, double lon, double lat, rm_shape sh
 
 	if (!isfinite(lon) || !isfinite(lat))
 		return 0;
-	rm_lonlat_to_global_px(r->z, r->scale, lon, lat, &gx, &gy);
+	r->proj.forward(&r->proj, lon, lat, &gx, &gy);
 	gx -= r->ox;
 	gy -= r->oy;
 	m = d + (l->width + l->halo_width) * r->scale + 1;
@@ -1106,7 +1060,7 @@ rm_render_feature(rm_render *r, const rm_layer *l, const rm_feature *f)
 
 				if (!r->labels || !f->text || !isfinite(f->lon) || !isfinite(f->lat))
 					return 0;
-				rm_lonlat_to_global_px(r->z, r->scale, f->lon, f->lat, &gx, &gy);
+				r->proj.forward(&r->proj, f->lon, f->lat, &gx, &gy);
 				if (rm_labels_add(r->labels, f->text, gx, gy, f->priority))
 					return set_err(r, "out of memory (labels)");
 				return 0;

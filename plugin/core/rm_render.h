@@ -1,6 +1,9 @@
 /*
- * rm_render.h — the tile renderer: Web Mercator XYZ arithmetic, drawing
- * layers of geometries with a style into an ARGB surface, PNG out (cairo).
+ * rm_render.h — the tile renderer: drawing layers of geometries with a
+ * style into an ARGB surface, PNG out (cairo), in a tile matrix set of
+ * rm_proj.h (Web Mercator XYZ, or CGCS2000Quad lon/lat). Every coordinate
+ * goes through the tile's rm_proj (forward to global pixels, pixel scale),
+ * so the layers draw the same way in either set.
  *
  * Plain C core: no postgres.h. The caller (plugin/pg/tile_fmgr.c, the unit
  * tests, a server) fetches the features of each visible layer of the style
@@ -29,6 +32,7 @@
 
 #include <stddef.h>
 #include "rm_style.h"
+#include "rm_proj.h"
 
 #define RM_TILE_SIZE 256
 #define RM_MAX_SCALE 2
@@ -48,6 +52,7 @@ typedef struct rm_feature
 	double		priority;		/* labels: larger wins a collision */
 } rm_feature;
 
+/* WebMercatorQuad helpers (rm_proj.h has them for every matrix set). */
 /* 0 when z/x/y/scale name a tile, else -1 with a message naming the value. */
 int			rm_tile_check(int z, int x, int y, int scale, char *err, size_t errlen);
 
@@ -58,7 +63,12 @@ void		rm_tile_bounds(int z, int x, int y, int scale, double margin_px, double bo
 /* Global pixel coordinates (256*scale*2^z px across the world). */
 void		rm_lonlat_to_global_px(int z, int scale, double lon, double lat, double *gx, double *gy);
 
+/* A tile of WebMercatorQuad (XYZ); NULL when z/x/y/scale are not a tile. */
 rm_render  *rm_render_new(const rm_style *style, int z, int x, int y, int scale);
+/* A tile of any matrix set of rm_proj.h (rm_tms_tile_check() names what is wrong). */
+rm_render  *rm_render_new_tms(const rm_style *style, rm_tms tms, int z, int x, int y, int scale);
+/* The tile's projection (lon/lat -> global px, pixel scale). */
+const rm_proj *rm_render_proj(const rm_render *r);
 void		rm_render_free(rm_render *r);
 const char *rm_render_error(const rm_render *r);
 
