@@ -7,6 +7,11 @@
 
 struct rm_listener;
 
+/* Screen pixels (of 256 per tile) around a changed extent whose vector tiles
+ * go: riskmap.tile_mvt's buffer is 64 of 4096 units = 4 px; one more for
+ * rounding. */
+#define RM_MVT_MARGIN_PX 5.0
+
 /* Starts a thread that keeps a connection LISTENing, reconnecting while the
  * database is away, and drops from `cache` the tiles each notification's
  * extent touches (grown by margin_px pixels at every zoom). With a replica

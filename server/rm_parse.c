@@ -1,5 +1,6 @@
 /* Pure parsing for riskmap-tiles: see rm_parse.h. */
 #include "rm_parse.h"
+#include "rm_wmts_parse.h"
 
 #include <errno.h>
 #include <math.h>
@@ -173,6 +174,8 @@ void rm_route_parse(const char *path, size_t len, struct rm_route *r)
         return set(r, RM_ROUTE_STYLES, NULL);
     if (equals(path, len, "/api/compliance"))
         return set(r, RM_ROUTE_COMPLIANCE, NULL);
+    if (rm_route_parse_wmts(path, len, r)) /* /tiles/{style}/{tms}/..., /mvt, /wmts */
+        return;
     if (starts_with(path, len, "/tiles/", &plen))
         return parse_tile(path + plen, len - plen, r);
     if (starts_with(path, len, "/leaflet/", &plen)) {
