@@ -49,7 +49,7 @@ struct config {
 static struct config cfg;
 static struct rm_pool *pool;
 static struct rm_cache *cache;
-static char web_root[PATH_MAX], leaflet_root[PATH_MAX];
+static char web_root[PATH_MAX], leaflet_root[PATH_MAX], maplibre_root[PATH_MAX];
 static char cache_control_tiles[64];
 
 /* ------------------------------------------------------------------ responses */
@@ -731,7 +731,9 @@ static enum MHD_Result handle_health(struct MHD_Connection *c)
 
 static enum MHD_Result handle_static(struct MHD_Connection *c, const struct rm_route *rt)
 {
-    const char *root = rt->root == RM_STATIC_LEAFLET ? leaflet_root : web_root;
+    const char *root = rt->root == RM_STATIC_LEAFLET    ? leaflet_root
+                       : rt->root == RM_STATIC_MAPLIBRE ? maplibre_root
+                                                        : web_root;
     if (!*root)
         return send_error(c, MHD_HTTP_NOT_FOUND, "no such file");
     char full[PATH_MAX], real[PATH_MAX];
@@ -757,7 +759,7 @@ static enum MHD_Result handle_static(struct MHD_Connection *c, const struct rm_r
     }
     add_common_headers(r);
     MHD_add_response_header(r, "Content-Type", rm_mime_type(rt->path));
-    MHD_add_response_header(r, "Cache-Control", rt->root == RM_STATIC_LEAFLET ? "public, max-age=86400" : "no-cache");
+    MHD_add_response_header(r, "Cache-Control", rt->root != RM_STATIC_WEB ? "public, max-age=86400" : "no-cache");
     return queue(c, MHD_HTTP_OK, r);
 }
 
@@ -997,6 +999,11 @@ int main(int argc, char **argv)
         if (!realpath(p, leaflet_root)) {
             fprintf(stderr, "riskmap-tiles: warning: %s missing (run npm ci in the web folder)\n", p);
             leaflet_root[0] = '\0';
+        }
+        snprintf(p, sizeof p, "%s/node_modules/maplibre-gl/dist", web_root);
+        if (!realpath(p, maplibre_root)) {
+            fprintf(stderr, "riskmap-tiles: warning: %s missing (run npm ci in the web folder)\n", p);
+            maplibre_root[0] = '\0';
         }
     }
 

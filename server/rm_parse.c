@@ -183,6 +183,11 @@ void rm_route_parse(const char *path, size_t len, struct rm_route *r)
             set(r, RM_ROUTE_STATIC, NULL);
         return;
     }
+    if (starts_with(path, len, "/maplibre/", &plen)) { /* web/node_modules/maplibre-gl/dist */
+        if (parse_static(path + plen, len - plen, RM_STATIC_MAPLIBRE, r))
+            set(r, RM_ROUTE_STATIC, NULL);
+        return;
+    }
     if (parse_static(path + 1, len - 1, RM_STATIC_WEB, r))
         set(r, RM_ROUTE_STATIC, NULL);
 }
