@@ -305,7 +305,7 @@ static void inflight_end(int slot)
 
 static enum MHD_Result handle_tile(struct MHD_Connection *c, const struct rm_route *rt)
 {
-    bool mvt = rt->tms == RM_TMS_MVT;
+    bool mvt = rt->tms == RM_ROUTE_TMS_MVT;
     int si = mvt ? 0 : style_index(rt->style);
     if (si < 0)
         return rt->ogc ? rm_wmts_exception(c, &wmts, MHD_HTTP_NOT_FOUND, "InvalidParameterValue", "layer",
@@ -330,7 +330,7 @@ static enum MHD_Result handle_tile(struct MHD_Connection *c, const struct rm_rou
     snprintf(x, sizeof x, "%d", rt->x);
     snprintf(y, sizeof y, "%d", rt->y);
     snprintf(s, sizeof s, "%d", rt->scale);
-    const char *params[6] = {z, x, y, rt->style, s, rt->tms == RM_TMS_CGCS2000 ? "CGCS2000Quad" : "WebMercatorQuad"};
+    const char *params[6] = {z, x, y, rt->style, s, rt->tms == RM_ROUTE_TMS_CGCS2000 ? "CGCS2000Quad" : "WebMercatorQuad"};
     struct rm_qresult q;
     rm_query(pool, mvt ? SQL_MVT : SQL_TILE, mvt ? 3 : 6, params, 1, &q);
     if (q.status != RM_Q_OK) {

@@ -32,7 +32,7 @@ enum rm_route_kind {
 };
 
 /* Tile matrix sets / formats of RM_ROUTE_TILE (the cache key's tms). */
-enum rm_route_tms { RM_TMS_WEBMERCATOR = 0, RM_TMS_CGCS2000 = 1, RM_TMS_MVT = 2 };
+enum rm_route_tms { RM_ROUTE_TMS_WEBMERCATOR = 0, RM_ROUTE_TMS_CGCS2000 = 1, RM_ROUTE_TMS_MVT = 2 };
 
 enum rm_static_root { RM_STATIC_WEB = 0, RM_STATIC_LEAFLET = 1, RM_STATIC_MAPLIBRE = 2 };
 

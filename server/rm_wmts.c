@@ -28,7 +28,7 @@
 double rm_wmts_scale_denominator(int tms, int z)
 {
     double m_per_deg = 2.0 * M_PI * EARTH_A / 360.0;
-    if (tms == RM_TMS_CGCS2000) {
+    if (tms == RM_ROUTE_TMS_CGCS2000) {
         double deg_per_px = 180.0 / ldexp(1.0, z - 1) / 256.0;
         return deg_per_px * m_per_deg / PIXEL_M;
     }
@@ -150,7 +150,7 @@ static void tile_matrix_set(xmlTextWriterPtr w, int tms, int minzoom, int maxzoo
 {
     xmlTextWriterStartElement(w, BAD_CAST "TileMatrixSet");
     el(w, "ows", "Identifier", "%s", rm_tms_to_name(tms));
-    if (tms == RM_TMS_CGCS2000) {
+    if (tms == RM_ROUTE_TMS_CGCS2000) {
         el(w, "ows", "Title", "CGCS2000 lon/lat quad (天地图 _c tile matrix)");
         el(w, "ows", "SupportedCRS", "urn:ogc:def:crs:EPSG::4490");
     } else {
@@ -158,13 +158,13 @@ static void tile_matrix_set(xmlTextWriterPtr w, int tms, int minzoom, int maxzoo
         el(w, "ows", "SupportedCRS", "urn:ogc:def:crs:EPSG::3857");
         el(w, NULL, "WellKnownScaleSet", "urn:ogc:def:wkss:OGC:1.0:GoogleMapsCompatible");
     }
-    int lo = tms == RM_TMS_CGCS2000 && minzoom < 1 ? 1 : minzoom;
+    int lo = tms == RM_ROUTE_TMS_CGCS2000 && minzoom < 1 ? 1 : minzoom;
     for (int z = lo; z <= maxzoom; z++) {
         xmlTextWriterStartElement(w, BAD_CAST "TileMatrix");
         el(w, "ows", "Identifier", "%d", z);
         el(w, NULL, "ScaleDenominator", "%.10f", rm_wmts_scale_denominator(tms, z));
         /* EPSG:4490 has latitude first: "90 -180"; EPSG:3857 easting first */
-        if (tms == RM_TMS_CGCS2000)
+        if (tms == RM_ROUTE_TMS_CGCS2000)
             el(w, NULL, "TopLeftCorner", "90 -180");
         else
             el(w, NULL, "TopLeftCorner", "-20037508.3427892 20037508.3427892");
@@ -246,8 +246,8 @@ enum MHD_Result rm_wmts_capabilities(struct MHD_Connection *c, const struct rm_w
         xmlTextWriterEndElement(w);
         xmlTextWriterEndElement(w);
     }
-    tile_matrix_set(w, RM_TMS_WEBMERCATOR, x->minzoom, x->maxzoom);
-    tile_matrix_set(w, RM_TMS_CGCS2000, x->minzoom, x->maxzoom);
+    tile_matrix_set(w, RM_ROUTE_TMS_WEBMERCATOR, x->minzoom, x->maxzoom);
+    tile_matrix_set(w, RM_ROUTE_TMS_CGCS2000, x->minzoom, x->maxzoom);
     xmlTextWriterEndElement(w); /* Contents */
     snprintf(tmpl, sizeof tmpl, "%s/wmts/1.0.0/WMTSCapabilities.xml", base);
     xmlTextWriterStartElement(w, BAD_CAST "ServiceMetadataURL");

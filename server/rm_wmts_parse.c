@@ -16,21 +16,21 @@ int rm_tms_from_name(const char *s, size_t len)
 
 const char *rm_tms_to_name(int tms)
 {
-    return tms == RM_TMS_CGCS2000 ? tms_names[1] : tms_names[0];
+    return tms == RM_ROUTE_TMS_CGCS2000 ? tms_names[1] : tms_names[0];
 }
 
 long rm_tms_width(int tms, int z)
 {
-    if (z < (tms == RM_TMS_CGCS2000 ? 1 : 0) || z > RM_MAX_Z)
+    if (z < (tms == RM_ROUTE_TMS_CGCS2000 ? 1 : 0) || z > RM_MAX_Z)
         return 0;
     return 1L << z;
 }
 
 long rm_tms_height(int tms, int z)
 {
-    if (z < (tms == RM_TMS_CGCS2000 ? 1 : 0) || z > RM_MAX_Z)
+    if (z < (tms == RM_ROUTE_TMS_CGCS2000 ? 1 : 0) || z > RM_MAX_Z)
         return 0;
-    return tms == RM_TMS_CGCS2000 ? 1L << (z - 1) : 1L << z;
+    return tms == RM_ROUTE_TMS_CGCS2000 ? 1L << (z - 1) : 1L << z;
 }
 
 static bool digits(const char *s, size_t len, long *out)
@@ -105,9 +105,9 @@ static bool ogc_error(struct rm_route *r, int status, const char *code, const ch
 static const char *check_tile(int tms, long z, long x, long y)
 {
     if (z > RM_MAX_Z || rm_tms_width(tms, (int)z) == 0)
-        return tms == RM_TMS_CGCS2000 ? "z must be in 1..22 in CGCS2000Quad" : "z must be in 0..22";
+        return tms == RM_ROUTE_TMS_CGCS2000 ? "z must be in 1..22 in CGCS2000Quad" : "z must be in 0..22";
     if (x >= rm_tms_width(tms, (int)z) || y >= rm_tms_height(tms, (int)z))
-        return tms == RM_TMS_CGCS2000 ? "x must be below 2^z and y below 2^(z-1) in CGCS2000Quad"
+        return tms == RM_ROUTE_TMS_CGCS2000 ? "x must be below 2^z and y below 2^(z-1) in CGCS2000Quad"
                                       : "x and y must be below 2^z";
     return NULL;
 }
@@ -161,10 +161,10 @@ static bool mvt(const char *s, size_t len, struct rm_route *r)
     long z, x, y;
     if (!digits(seg[0], sl[0], &z) || !digits(seg[1], sl[1], &x) || !digits(seg[2], ylen, &y))
         return route(r, RM_ROUTE_BAD_REQUEST, "z, x and y must be non-negative integers");
-    const char *bad = check_tile(RM_TMS_WEBMERCATOR, z, x, y);
+    const char *bad = check_tile(RM_ROUTE_TMS_WEBMERCATOR, z, x, y);
     if (bad)
         return route(r, RM_ROUTE_BAD_REQUEST, bad);
-    r->tms = RM_TMS_MVT;
+    r->tms = RM_ROUTE_TMS_MVT;
     r->z = (int)z;
     r->x = (int)x;
     r->y = (int)y;
@@ -310,7 +310,7 @@ void rm_wmts_kvp_parse(const char *const *keys, const char *const *vals, int n, 
     long z, row, col;
     if (!(v = need(keys, vals, n, "TILEMATRIX", "tilematrix", o)))
         return;
-    int lo = (o->tms == RM_TMS_CGCS2000 && minzoom < 1) ? 1 : minzoom;
+    int lo = (o->tms == RM_ROUTE_TMS_CGCS2000 && minzoom < 1) ? 1 : minzoom;
     if (!digits(v, strlen(v), &z) || z < lo || z > maxzoom)
         return kvp_error(o, 400, "InvalidParameterValue", "tilematrix");
     if (!(v = need(keys, vals, n, "TILEROW", "tilerow", o)))

@@ -12,7 +12,7 @@
  * WMTS_ERROR, BAD_REQUEST or NOT_FOUND). */
 bool rm_route_parse_wmts(const char *path, size_t len, struct rm_route *r);
 
-/* "WebMercatorQuad" -> RM_TMS_WEBMERCATOR, "CGCS2000Quad" -> RM_TMS_CGCS2000, else -1. */
+/* "WebMercatorQuad" -> RM_ROUTE_TMS_WEBMERCATOR, "CGCS2000Quad" -> RM_ROUTE_TMS_CGCS2000, else -1. */
 int rm_tms_from_name(const char *s, size_t len);
 const char *rm_tms_to_name(int tms);
 /* Tiles across and down at level z (0 when z is not a level of the set:

@@ -198,15 +198,15 @@ static void test_wmts_routes(void **state)
     (void)state;
     struct rm_route r = parse("/tiles/risk/CGCS2000Quad/12/3260/688@2x.png");
     assert_int_equal(r.kind, RM_ROUTE_TILE);
-    assert_int_equal(r.tms, RM_TMS_CGCS2000);
+    assert_int_equal(r.tms, RM_ROUTE_TMS_CGCS2000);
     assert_int_equal(r.scale, 2);
     assert_int_equal(r.y, 688);
     r = parse("/tiles/risk/WebMercatorQuad/0/0/0.png");
     assert_int_equal(r.kind, RM_ROUTE_TILE);
-    assert_int_equal(r.tms, RM_TMS_WEBMERCATOR);
+    assert_int_equal(r.tms, RM_ROUTE_TMS_WEBMERCATOR);
     r = parse("/tiles/risk/12/3301/1700.png"); /* XYZ: tms 0 */
     assert_int_equal(r.kind, RM_ROUTE_TILE);
-    assert_int_equal(r.tms, RM_TMS_WEBMERCATOR);
+    assert_int_equal(r.tms, RM_ROUTE_TMS_WEBMERCATOR);
     assert_int_equal(parse("/tiles/risk/CGCS2000Quad/0/0/0.png").kind, RM_ROUTE_BAD_REQUEST);   /* no level 0 */
     assert_int_equal(parse("/tiles/risk/CGCS2000Quad/3/0/4.png").kind, RM_ROUTE_BAD_REQUEST);   /* 4 rows */
     assert_int_equal(parse("/tiles/risk/CGCS2000Quad/3/8/0.png").kind, RM_ROUTE_BAD_REQUEST);
@@ -216,7 +216,7 @@ static void test_wmts_routes(void **state)
     assert_int_equal(parse("/tiles/risk/CGCS2000Quad/3/0/0@3x.png").kind, RM_ROUTE_BAD_REQUEST);
     r = parse("/mvt/14/13040/6760.mvt");
     assert_int_equal(r.kind, RM_ROUTE_TILE);
-    assert_int_equal(r.tms, RM_TMS_MVT);
+    assert_int_equal(r.tms, RM_ROUTE_TMS_MVT);
     assert_int_equal(r.x, 13040);
     assert_int_equal(parse("/mvt/3/8/0.mvt").kind, RM_ROUTE_BAD_REQUEST);
     assert_int_equal(parse("/mvt/23/0/0.mvt").kind, RM_ROUTE_BAD_REQUEST);
@@ -228,7 +228,7 @@ static void test_wmts_routes(void **state)
     r = parse("/wmts/1.0.0/risk/default/CGCS2000Quad/5/7/25.png");
     assert_int_equal(r.kind, RM_ROUTE_TILE);
     assert_true(r.ogc);
-    assert_int_equal(r.tms, RM_TMS_CGCS2000);
+    assert_int_equal(r.tms, RM_ROUTE_TMS_CGCS2000);
     assert_int_equal(r.x, 25); /* TileCol */
     assert_int_equal(r.y, 7);  /* TileRow */
     r = parse("/wmts/1.0.0/risk/default/CGCS2000Quad/5/16/0.png");
@@ -259,7 +259,7 @@ static void test_wmts_kvp(void **state)
     rm_wmts_kvp_parse(k, v, 10, layers, 2, 0, 20, &q);
     assert_true(q.ok);
     assert_int_equal(q.op, RM_WMTS_GETTILE);
-    assert_int_equal(q.tms, RM_TMS_CGCS2000);
+    assert_int_equal(q.tms, RM_ROUTE_TMS_CGCS2000);
     assert_int_equal(q.z, 12);
     assert_int_equal(q.row, 688);
     assert_int_equal(q.col, 3260);
