@@ -41,7 +41,7 @@ static bool copy_style(const char *s, size_t len, char *out)
 }
 
 /* A tile coordinate: 1..8 decimal digits (2^22 has 7), nothing else. */
-static bool parse_coord(const char *s, size_t len, long *out)
+bool rm_parse_coord(const char *s, size_t len, long *out)
 {
     if (len == 0 || len > 8)
         return false;
@@ -103,7 +103,8 @@ static void parse_tile(const char *s, size_t len, struct rm_route *r)
         ylen = (size_t)(at - yf);
     }
     long z, x, y;
-    if (!parse_coord(seg[1], seglen[1], &z) || !parse_coord(seg[2], seglen[2], &x) || !parse_coord(yf, ylen, &y))
+    if (!rm_parse_coord(seg[1], seglen[1], &z) || !rm_parse_coord(seg[2], seglen[2], &x) ||
+        !rm_parse_coord(yf, ylen, &y))
         return set(r, RM_ROUTE_BAD_REQUEST, "z, x and y must be non-negative integers");
     if (z > RM_MAX_Z)
         return set(r, RM_ROUTE_BAD_REQUEST, "z must be in 0..22");

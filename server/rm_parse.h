@@ -55,6 +55,9 @@ struct rm_route {
  * makes the path unknown). */
 void rm_route_parse(const char *path, size_t len, struct rm_route *out);
 
+/* A tile coordinate: 1..8 decimal digits, nothing else (not NUL-terminated: len bytes). */
+bool rm_parse_coord(const char *s, size_t len, long *out);
+
 /* A decimal number in [lo, hi], whole string, finite. */
 bool rm_parse_double(const char *s, double lo, double hi, double *out);
 

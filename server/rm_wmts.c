@@ -52,19 +52,30 @@ static enum MHD_Result send_bytes(struct MHD_Connection *c, const struct rm_wmts
     return ret;
 }
 
+/* An XML writer into a new memory buffer, the document started; NULL when out of memory. */
+static xmlTextWriterPtr new_writer(xmlBufferPtr *buf, int indent)
+{
+    *buf = xmlBufferCreate();
+    xmlTextWriterPtr w = *buf ? xmlNewTextWriterMemory(*buf, 0) : NULL;
+    if (!w) {
+        if (*buf)
+            xmlBufferFree(*buf);
+        return NULL;
+    }
+    xmlTextWriterSetIndent(w, indent);
+    xmlTextWriterStartDocument(w, "1.0", "UTF-8", NULL);
+    return w;
+}
+
 /* ------------------------------------------------------------ exceptions */
 
 enum MHD_Result rm_wmts_exception(struct MHD_Connection *c, const struct rm_wmts_ctx *x, unsigned status,
                                   const char *code, const char *locator, const char *text)
 {
-    xmlBufferPtr buf = xmlBufferCreate();
-    xmlTextWriterPtr w = buf ? xmlNewTextWriterMemory(buf, 0) : NULL;
-    if (!w) {
-        if (buf)
-            xmlBufferFree(buf);
+    xmlBufferPtr buf;
+    xmlTextWriterPtr w = new_writer(&buf, 0);
+    if (!w)
         return MHD_NO;
-    }
-    xmlTextWriterStartDocument(w, "1.0", "UTF-8", NULL);
     xmlTextWriterStartElementNS(w, BAD_CAST "ows", BAD_CAST "ExceptionReport", BAD_CAST NS_OWS);
     xmlTextWriterWriteAttributeNS(w, BAD_CAST "xmlns", BAD_CAST "xsi", NULL, BAD_CAST NS_XSI);
     xmlTextWriterWriteAttributeNS(w, BAD_CAST "xsi", BAD_CAST "schemaLocation", NULL,
@@ -183,15 +194,10 @@ enum MHD_Result rm_wmts_capabilities(struct MHD_Connection *c, const struct rm_w
     double b[4];
     x->base_url(c, base, sizeof base);
     layer_bounds(x, b);
-    xmlBufferPtr buf = xmlBufferCreate();
-    xmlTextWriterPtr w = buf ? xmlNewTextWriterMemory(buf, 0) : NULL;
-    if (!w) {
-        if (buf)
-            xmlBufferFree(buf);
+    xmlBufferPtr buf;
+    xmlTextWriterPtr w = new_writer(&buf, 1);
+    if (!w)
         return MHD_NO;
-    }
-    xmlTextWriterSetIndent(w, 1);
-    xmlTextWriterStartDocument(w, "1.0", "UTF-8", NULL);
     xmlTextWriterStartElementNS(w, NULL, BAD_CAST "Capabilities", BAD_CAST NS_WMTS);
     xmlTextWriterWriteAttributeNS(w, BAD_CAST "xmlns", BAD_CAST "ows", NULL, BAD_CAST NS_OWS);
     xmlTextWriterWriteAttributeNS(w, BAD_CAST "xmlns", BAD_CAST "xlink", NULL, BAD_CAST NS_XLINK);

@@ -33,20 +33,6 @@ long rm_tms_height(int tms, int z)
     return tms == RM_ROUTE_TMS_CGCS2000 ? 1L << (z - 1) : 1L << z;
 }
 
-static bool digits(const char *s, size_t len, long *out)
-{
-    if (len == 0 || len > 8)
-        return false;
-    long v = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return true;
-}
-
 static bool name_ok(const char *s, size_t len, char *out)
 {
     if (len == 0 || len > RM_STYLE_MAX)
@@ -136,7 +122,7 @@ static bool tiles_tms(const char *s, size_t len, struct rm_route *r)
         return route(r, RM_ROUTE_BAD_REQUEST, "scale must be @2x or none");
     }
     long z, x, y;
-    if (!digits(seg[2], sl[2], &z) || !digits(seg[3], sl[3], &x) || !digits(seg[4], ylen, &y))
+    if (!rm_parse_coord(seg[2], sl[2], &z) || !rm_parse_coord(seg[3], sl[3], &x) || !rm_parse_coord(seg[4], ylen, &y))
         return route(r, RM_ROUTE_BAD_REQUEST, "z, x and y must be non-negative integers");
     const char *bad = check_tile(tms, z, x, y);
     if (bad)
@@ -159,7 +145,7 @@ static bool mvt(const char *s, size_t len, struct rm_route *r)
     if (!ends_with(seg[2], sl[2], ".mvt", &ylen))
         return route(r, RM_ROUTE_NOT_FOUND, "vector tiles are .mvt");
     long z, x, y;
-    if (!digits(seg[0], sl[0], &z) || !digits(seg[1], sl[1], &x) || !digits(seg[2], ylen, &y))
+    if (!rm_parse_coord(seg[0], sl[0], &z) || !rm_parse_coord(seg[1], sl[1], &x) || !rm_parse_coord(seg[2], ylen, &y))
         return route(r, RM_ROUTE_BAD_REQUEST, "z, x and y must be non-negative integers");
     const char *bad = check_tile(RM_ROUTE_TMS_WEBMERCATOR, z, x, y);
     if (bad)
@@ -195,11 +181,11 @@ static bool wmts_rest(const char *s, size_t len, struct rm_route *r)
     if (!ends_with(seg[5], sl[5], ".png", &clen))
         return ogc_error(r, 404, "InvalidParameterValue", "format", "tiles are .png (image/png)");
     long z, row, col;
-    if (!digits(seg[3], sl[3], &z) || z > RM_MAX_Z || rm_tms_width(tms, (int)z) == 0)
+    if (!rm_parse_coord(seg[3], sl[3], &z) || z > RM_MAX_Z || rm_tms_width(tms, (int)z) == 0)
         return ogc_error(r, 404, "InvalidParameterValue", "tilematrix", "unknown tile matrix");
-    if (!digits(seg[4], sl[4], &row))
+    if (!rm_parse_coord(seg[4], sl[4], &row))
         return ogc_error(r, 404, "InvalidParameterValue", "tilerow", "TileRow must be a non-negative integer");
-    if (!digits(seg[5], clen, &col))
+    if (!rm_parse_coord(seg[5], clen, &col))
         return ogc_error(r, 404, "InvalidParameterValue", "tilecol", "TileCol must be a non-negative integer");
     if (row >= rm_tms_height(tms, (int)z))
         return ogc_error(r, 404, "TileOutOfRange", "tilerow", "TileRow is out of range");
@@ -311,15 +297,15 @@ void rm_wmts_kvp_parse(const char *const *keys, const char *const *vals, int n, 
     if (!(v = need(keys, vals, n, "TILEMATRIX", "tilematrix", o)))
         return;
     int lo = (o->tms == RM_ROUTE_TMS_CGCS2000 && minzoom < 1) ? 1 : minzoom;
-    if (!digits(v, strlen(v), &z) || z < lo || z > maxzoom)
+    if (!rm_parse_coord(v, strlen(v), &z) || z < lo || z > maxzoom)
         return kvp_error(o, 400, "InvalidParameterValue", "tilematrix");
     if (!(v = need(keys, vals, n, "TILEROW", "tilerow", o)))
         return;
-    if (!digits(v, strlen(v), &row))
+    if (!rm_parse_coord(v, strlen(v), &row))
         return kvp_error(o, 400, "InvalidParameterValue", "tilerow");
     if (!(v = need(keys, vals, n, "TILECOL", "tilecol", o)))
         return;
-    if (!digits(v, strlen(v), &col))
+    if (!rm_parse_coord(v, strlen(v), &col))
         return kvp_error(o, 400, "InvalidParameterValue", "tilecol");
     /* WMTS 1.0.0 Table 24: TileOutOfRange is 400 in the KVP binding */
     if (row >= rm_tms_height(o->tms, (int)z))
