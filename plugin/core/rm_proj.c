@@ -67,8 +67,9 @@ rm_tms_tile_check(rm_tms t, int z, int x, int y, int scale, char *err, size_t er
 	}
 	if (z < rm_tms_minzoom(t) || z > RM_PROJ_MAX_ZOOM)
 	{
-		snprintf(err, errlen, "zoom z = %d is out of range (%d to %d in %s)", z, rm_tms_minzoom(t),
-				 RM_PROJ_MAX_ZOOM, tms_names[t]);
+		/* (WebMercatorQuad's message as it was before there were two sets) */
+		snprintf(err, errlen, "zoom z = %d is out of range (%d to %d%s)", z, rm_tms_minzoom(t),
+				 RM_PROJ_MAX_ZOOM, t == RM_TMS_CGCS2000 ? " in CGCS2000Quad" : "");
 		return -1;
 	}
 	w = rm_tms_matrix_width(t, z);
