@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 #include <libxml/xmlwriter.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,9 +53,16 @@ static enum MHD_Result send_bytes(struct MHD_Connection *c, const struct rm_wmts
     return ret;
 }
 
+static void xml_init(void)
+{
+    xmlInitParser(); /* libxml2's global state, once, before threads use it */
+}
+
 /* An XML writer into a new memory buffer, the document started; NULL when out of memory. */
 static xmlTextWriterPtr new_writer(xmlBufferPtr *buf, int indent)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, xml_init);
     *buf = xmlBufferCreate();
     xmlTextWriterPtr w = *buf ? xmlNewTextWriterMemory(*buf, 0) : NULL;
     if (!w) {
