@@ -1,28 +1,37 @@
 /*
- * rm_proj.h — tile matrix sets and the map projection of a tile.
+ * rm_proj.h — the renderer's projection: lon/lat (EPSG:4326) to the output's
+ * pixels. One small value type shared by the tile path (a 256*scale px XYZ
+ * tile) and the print path (a map frame on a PDF page, in points), so that
+ * both draw with the same code (rm_render.c).
  *
- * A projection maps lon/lat (EPSG:4326; CGCS2000 / EPSG:4490 is treated as
- * equal to it: the two frames differ by centimetres) to *global pixels* of a
- * zoom level: origin at the north-west corner of the matrix, x east, y south.
- * The renderer draws in global pixels minus the tile's origin, so anything
- * anchored to the global grid (hatch, labels) is seamless across tiles in
- * every matrix set.
+ * Output pixels: x to the east, y to the south, origin at the output's
+ * top-left corner. The projection is "global pixels" of a world `world`
+ * px across, shifted by the output's top-left global pixel (ox, oy): every
+ * kind keeps that form, so labels and hatches anchor on the global grid and
+ * neighbouring tiles agree.
  *
- *   WebMercatorQuad  EPSG:3857, 2^z x 2^z tiles of 256 px, z 0..22 (XYZ, y = 0 north)
- *   CGCS2000Quad     EPSG:4490 lon/lat (plate carree), the matrix of 天地图's
- *                    `_c` layers: 2^z x 2^(z-1) tiles of 256 px at level z,
- *                    origin (-180, 90), 180 / 2^(z-1) / 256 degrees per pixel,
- *                    z 1..22. There is no level 0 (the formula would give half
- *                    a tile row): z = 0 is refused.
+ * Kinds: RM_PROJ_WEBMERCATOR (EPSG:3857, y = 0 at 85.05 N) and
+ * RM_PROJ_CGCS2000 (EPSG:4490 lon/lat, plate carree: world px across 360
+ * degrees, world / 2 down 180, y = 0 at 90 N; CGCS2000 is drawn as the stored
+ * EPSG:4326, the frames differ by centimetres). A new kind adds a case to
+ * rm_proj_forward(), rm_proj_inverse(), rm_proj_px_per_metre() and
+ * rm_proj_bounds().
  *
- * Plain C, no globals, thread-safe.
+ * Tile matrix sets (rm_tms): WebMercatorQuad (XYZ, 2^z x 2^z tiles, z 0..22)
+ * and CGCS2000Quad, the matrix of 天地图's `_c` layers: 2^z x 2^(z-1) tiles of
+ * 256 px at level z 1..22, origin (-180, 90), 180 / 2^(z-1) / 256 degrees per
+ * pixel. Level 0 does not exist there (the formula gives half a tile row).
  */
 #ifndef RM_PROJ_H
 #define RM_PROJ_H
 
 #include <stddef.h>
 
-#define RM_TILE_PX 256
+typedef enum rm_proj_kind
+{
+	RM_PROJ_WEBMERCATOR = 0,
+	RM_PROJ_CGCS2000 = 1
+} rm_proj_kind;
 
 typedef enum rm_tms
 {
@@ -31,42 +40,44 @@ typedef enum rm_tms
 	RM_TMS_COUNT
 } rm_tms;
 
-typedef struct rm_proj rm_proj;
-
-struct rm_proj
-{
-	rm_tms		tms;
-	int			z,
-				scale;
-	double		tile_px;		/* 256 * scale */
-	double		width,
-				height;			/* the matrix in global px */
-	/* lon/lat -> global px (latitudes beyond the matrix are clamped to its edge) */
-	void		(*forward) (const rm_proj *p, double lon, double lat, double *gx, double *gy);
-	/* global px -> lon/lat */
-	void		(*inverse) (const rm_proj *p, double gx, double gy, double *lon, double *lat);
-	/* The largest pixels per ground metre of any direction at latitude lat
-	 * (conformal Mercator: the same in all; plate carree: east-west). */
-	double		(*px_per_metre) (const rm_proj *p, double lat);
-};
-
-/* "WebMercatorQuad" / "CGCS2000Quad" (exact, case-sensitive as the OGC
- * identifiers are); -1 for anything else. */
+/* "WebMercatorQuad" / "CGCS2000Quad" (exact, as the OGC identifiers); -1 else. */
 int			rm_tms_parse(const char *name);
 const char *rm_tms_name(rm_tms t);
+int			rm_tms_minzoom(rm_tms t);
 /* Tiles across / down at level z (0 when z is not a level of the set). */
 long long	rm_tms_matrix_width(rm_tms t, int z);
 long long	rm_tms_matrix_height(rm_tms t, int z);
-int			rm_tms_minzoom(rm_tms t);
-
 /* 0 when z/x/y/scale name a tile of the set, else -1 with a message naming the value. */
 int			rm_tms_tile_check(rm_tms t, int z, int x, int y, int scale, char *err, size_t errlen);
 
-/* 0 and p filled, or -1 when tms/z/scale are not valid. */
-int			rm_proj_init(rm_proj *p, rm_tms t, int z, int scale);
+typedef struct rm_proj
+{
+	rm_proj_kind kind;
+	double		world;			/* global px across 360 degrees of longitude */
+	double		ox,
+				oy;				/* global px of the output's top-left corner */
+	double		width,
+				height;			/* output size, px */
+	double		px_scale;		/* style px -> output px (tiles: 1 or 2) */
+	int			zoom;			/* layers' minzoom/maxzoom; < 0 = every layer */
+} rm_proj;
 
-/* Lon/lat box (minlon, minlat, maxlon, maxlat) of tile x/y grown by margin_px
- * pixels, clamped to the matrix; rows at the Mercator world's edge reach the poles. */
-void		rm_proj_tile_bounds(const rm_proj *p, int x, int y, double margin_px, double box[4]);
+/* The XYZ tile z/x/y at 256*scale px (no argument checks: rm_tile_check). */
+void		rm_proj_tile(rm_proj *p, int z, int x, int y, int scale);
+/* The tile z/x/y of a tile matrix set (no argument checks: rm_tms_tile_check). */
+void		rm_proj_tile_tms(rm_proj *p, rm_tms t, int z, int x, int y, int scale);
+
+/* A frame of width x height px showing the lon/lat box (minlon, minlat,
+ * maxlon, maxlat) as large as fits, centred; px_scale as given, zoom -1. */
+void		rm_proj_fit(rm_proj *p, const double box[4], double width, double height, double px_scale);
+
+/* lon/lat -> output px. */
+void		rm_proj_forward(const rm_proj *p, double lon, double lat, double *x, double *y);
+/* output px -> lon/lat. */
+void		rm_proj_inverse(const rm_proj *p, double x, double y, double *lon, double *lat);
+/* Output px per metre on the ground at latitude lat. */
+double		rm_proj_px_per_metre(const rm_proj *p, double lat);
+/* The lon/lat box of the output grown by margin px (clamped to the world). */
+void		rm_proj_bounds(const rm_proj *p, double margin, double box[4]);
 
 #endif

@@ -1,9 +1,6 @@
 /*
- * rm_render.h — the tile renderer: drawing layers of geometries with a
- * style into an ARGB surface, PNG out (cairo), in a tile matrix set of
- * rm_proj.h (Web Mercator XYZ, or CGCS2000Quad lon/lat). Every coordinate
- * goes through the tile's rm_proj (forward to global pixels, pixel scale),
- * so the layers draw the same way in either set.
+ * rm_render.h — the tile renderer: Web Mercator XYZ arithmetic, drawing
+ * layers of geometries with a style into an ARGB surface, PNG out (cairo).
  *
  * Plain C core: no postgres.h. The caller (plugin/pg/tile_fmgr.c, the unit
  * tests, a server) fetches the features of each visible layer of the style
@@ -15,6 +12,9 @@
  *       for each feature: rm_render_feature(r, l, &f);
  *       rm_render_end(r, l);
  *   rm_render_png(r, &png, &len);   (malloc'd, free() it)
+ *
+ * The projection (rm_proj.h) is explicit: rm_render_new() makes the tile's,
+ * rm_render_new_proj() takes any (a PDF sheet's frame, see rm_sheet.h).
  *   rm_render_free(r);
  *
  * Geometries come as (E)WKB in EPSG:4326. Every function returns 0 or -1
@@ -31,8 +31,9 @@
 #define RM_RENDER_H
 
 #include <stddef.h>
-#include "rm_style.h"
+#include <cairo.h>
 #include "rm_proj.h"
+#include "rm_style.h"
 
 #define RM_TILE_SIZE 256
 #define RM_MAX_SCALE 2
@@ -52,7 +53,6 @@ typedef struct rm_feature
 	double		priority;		/* labels: larger wins a collision */
 } rm_feature;
 
-/* WebMercatorQuad helpers (rm_proj.h has them for every matrix set). */
 /* 0 when z/x/y/scale name a tile, else -1 with a message naming the value. */
 int			rm_tile_check(int z, int x, int y, int scale, char *err, size_t errlen);
 
@@ -63,12 +63,21 @@ void		rm_tile_bounds(int z, int x, int y, int scale, double margin_px, double bo
 /* Global pixel coordinates (256*scale*2^z px across the world). */
 void		rm_lonlat_to_global_px(int z, int scale, double lon, double lat, double *gx, double *gy);
 
-/* A tile of WebMercatorQuad (XYZ); NULL when z/x/y/scale are not a tile. */
+/* A renderer of the XYZ tile z/x/y into its own ARGB surface (PNG out). */
 rm_render  *rm_render_new(const rm_style *style, int z, int x, int y, int scale);
-/* A tile of any matrix set of rm_proj.h (rm_tms_tile_check() names what is wrong). */
+/* The same for a tile of any tile matrix set (rm_proj.h: WebMercatorQuad,
+ * CGCS2000Quad drawn natively in lon/lat); NULL when rm_tms_tile_check()
+ * refuses the tile. */
 rm_render  *rm_render_new_tms(const rm_style *style, rm_tms tms, int z, int x, int y, int scale);
-/* The tile's projection (lon/lat -> global px, pixel scale). */
-const rm_proj *rm_render_proj(const rm_render *r);
+
+/*
+ * A renderer that draws with the same layer code into the caller's cairo
+ * context cr (e.g. a PDF surface; clip and translate it to the map frame
+ * first), through projection proj (rm_proj.h). Vector output: the undrilled
+ * hatch is stroked lines, never a raster pattern. cr stays the caller's;
+ * rm_render_png() is an error. NULL on bad arguments or out of memory.
+ */
+rm_render  *rm_render_new_proj(const rm_style *style, const rm_proj *proj, cairo_t *cr);
 void		rm_render_free(rm_render *r);
 const char *rm_render_error(const rm_render *r);
 
@@ -81,6 +90,15 @@ void		rm_render_query_bounds(const rm_render *r, const rm_layer *l, double box[4
 int			rm_render_begin(rm_render *r, const rm_layer *l);
 int			rm_render_feature(rm_render *r, const rm_layer *l, const rm_feature *f);
 int			rm_render_end(rm_render *r, const rm_layer *l);
+
+/* Dims everything outside the polygon (EWKB, EPSG:4326) with veil and
+ * strokes its outline (width in style px): a district sheet's district. */
+int			rm_render_mask_outside(rm_render *r, const unsigned char *wkb, size_t len, rm_color veil,
+								   rm_color outline, double width);
+
+/* Appends the path of a symbol of d px centred on (x, y) to cr's path (the
+ * map's symbols; a sheet's legend draws them with it too). */
+void		rm_shape_path(cairo_t *cr, rm_shape s, double x, double y, double d);
 
 /* The PNG (malloc'd; the caller frees it). */
 int			rm_render_png(rm_render *r, unsigned char **png, size_t *len);

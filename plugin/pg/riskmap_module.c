@@ -6,6 +6,8 @@
  */
 #include "postgres.h"
 
+#include <limits.h>
+
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -16,6 +18,7 @@ PG_MODULE_MAGIC;
 
 char *riskmap_revision_interval = NULL;
 int riskmap_max_targets_per_drill = 5;
+int riskmap_max_vertices = 1000000;
 
 /* Internal: set by riskmap.plan_transition() for the history trigger. */
 static char *riskmap_transition_on = NULL;
@@ -39,6 +42,14 @@ _PG_init(void)
 							NULL,
 							&riskmap_max_targets_per_drill,
 							5, 1, 1000,
+							PGC_USERSET,
+							0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("riskmap.max_vertices",
+							"Largest number of vertices of one geometry that ground_buffer (and the zones built on it) accepts.",
+							"Bounds the memory of a buffer; a bigger geometry is ERROR 54000.",
+							&riskmap_max_vertices,
+							1000000, 1000, INT_MAX,
 							PGC_USERSET,
 							0,
 							NULL, NULL, NULL);

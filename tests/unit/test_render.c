@@ -552,28 +552,29 @@ test_cgcs2000(void **state)
 	assert_int_equal(rm_tms_tile_check(RM_TMS_CGCS2000, 22, 0, 2097152, 1, err, sizeof err), -1);
 	assert_null(rm_render_new_tms(s, RM_TMS_CGCS2000, 0, 0, 0, 1));
 	/* 180 / 2^(z-1) / 256 degrees per pixel, origin (-180, 90) */
-	assert_int_equal(rm_proj_init(&p, RM_TMS_CGCS2000, 5, 1), 0);
-	p.forward(&p, -180, 90, &gx, &gy);
+	rm_proj_tile_tms(&p, RM_TMS_CGCS2000, 5, 0, 0, 1);
+	rm_proj_forward(&p, -180, 90, &gx, &gy);
 	assert_float_equal(gx, 0, 1e-9);
 	assert_float_equal(gy, 0, 1e-9);
-	p.forward(&p, 106.5, 29.5, &gx, &gy);
+	rm_proj_forward(&p, 106.5, 29.5, &gx, &gy);
 	assert_float_equal(gx, (106.5 + 180) / (180.0 / 16 / 256), 1e-6);
 	assert_float_equal(gy, (90 - 29.5) / (180.0 / 16 / 256), 1e-6);
-	p.inverse(&p, gx, gy, &lon, &lat);
+	rm_proj_inverse(&p, gx, gy, &lon, &lat);
 	assert_float_equal(lon, 106.5, 1e-9);
 	assert_float_equal(lat, 29.5, 1e-9);
-	rm_proj_tile_bounds(&p, 0, 15, 0, box);
+	rm_proj_tile_tms(&p, RM_TMS_CGCS2000, 5, 0, 15, 1);
+	rm_proj_bounds(&p, 0, box);
 	assert_float_equal(box[0], -180, 1e-9);
 	assert_float_equal(box[1], -90, 1e-9);
 	assert_float_equal(box[2], -180 + 11.25, 1e-9);
 	assert_float_equal(box[3], -90 + 11.25, 1e-9);
 
 	/* a zone centred on the corner of tiles (x, y) .. (x + 1, y + 1) */
-	assert_int_equal(rm_proj_init(&p, RM_TMS_CGCS2000, z, 1), 0);
-	p.forward(&p, 106.55, 29.56, &gx, &gy);
+	rm_proj_tile_tms(&p, RM_TMS_CGCS2000, z, 0, 0, 1);	/* origin (0, 0): global px */
+	rm_proj_forward(&p, 106.55, 29.56, &gx, &gy);
 	x = (int) floor(gx / 256);
 	y = (int) floor(gy / 256);
-	p.inverse(&p, (x + 1) * 256.0, (y + 1) * 256.0, &lon, &lat);
+	rm_proj_inverse(&p, (x + 1) * 256.0, (y + 1) * 256.0, &lon, &lat);
 	g = point_wkb(lon, lat, &len);
 	f.wkb = g;
 	f.wkb_len = len;
