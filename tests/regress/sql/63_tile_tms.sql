@@ -1,13 +1,8 @@
 -- riskmap.tile(..., tms): the CGCS2000Quad tile matrix set (EPSG:4490 lon/lat,
 -- 天地图 _c) next to WebMercatorQuad, and riskmap.tile_mvt (vector tiles).
 BEGIN;
-CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+\getenv regress_helpers RISKMAP_REGRESS_HELPERS
+\i :regress_helpers
 -- One function riskmap.tile, with the 6th parameter defaulted: plain calls resolve.
 SELECT p.oid::regprocedure AS tile, pg_get_function_arguments(p.oid) AS arguments
 FROM pg_proc p WHERE p.proname = 'tile' AND p.pronamespace = 'riskmap'::regnamespace;
