@@ -10,6 +10,9 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
+#include "access/xlog.h"
+
 #include <math.h>
 
 #include "catalog/pg_type.h"
@@ -57,6 +60,24 @@ static const char *const layer_sql[RM_LAYER_NTYPES] = {
 	"SELECT ST_AsEWKB(p.geom), sum(a.people) FROM riskmap.evacuation_assignment() a"
 	" JOIN riskmap.population p ON p.id = a.population_id"
 	" WHERE a.shelter_id IS NULL AND a.people > 0 AND p.geom && " ENV " GROUP BY p.id, p.geom ORDER BY p.id",
+};
+
+/*
+ * The evacuation layers read the shared evacuation cache (filled on demand by
+ * riskmap._evacuation_cache_key, default parameters) through its indexes,
+ * when this transaction can write it; otherwise (read-only transaction,
+ * standby: unlogged tables cannot be read there) they run the functions.
+ */
+static const char *const layer_sql_cached[RM_LAYER_NTYPES] = {
+	[RM_LAYER_CATCHMENTS] =
+	"SELECT c.shelter_id, ST_AsEWKB(c.catchment) FROM riskmap.evacuation_cache_catchment c"
+	" WHERE c.cache_id = (SELECT riskmap._evacuation_cache_key(3600, 1.2, true, NULL, true))"
+	" AND c.catchment && " ENV " ORDER BY c.shelter_id",
+	[RM_LAYER_UNSERVED] =
+	"SELECT ST_AsEWKB(p.geom), u.people FROM riskmap.evacuation_cache_unserved u"
+	" JOIN riskmap.population p ON p.id = u.population_id"
+	" WHERE u.cache_id = (SELECT riskmap._evacuation_cache_key(3600, 1.2, true, NULL, false))"
+	" AND p.geom && " ENV " ORDER BY p.id",
 };
 
 /* The function a layer depends on, when it is not part of the base tables. */
@@ -155,7 +176,10 @@ riskmap_draw_layer(rm_render *r, const rm_layer *l, int year, const char *who)
 		args[i] = Float8GetDatum(box[i]);
 	args[4] = Int32GetDatum(l->max_level);
 	args[5] = Int32GetDatum(year);
-	if (layer_needs[l->type])
+	if (layer_sql_cached[l->type] && !RecoveryInProgress() && !XactReadOnly &&
+		function_exists("riskmap._evacuation_cache_key(double precision,double precision,boolean,text,boolean)"))
+		rc = SPI_execute_with_args(layer_sql_cached[l->type], nargs, types, args, NULL, false, 0);
+	else if (layer_needs[l->type])
 		rc = SPI_execute_with_args(layer_sql[l->type], nargs, types, args, NULL, true, 0);
 	else
 	{

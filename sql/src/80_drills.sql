@@ -420,19 +420,24 @@ BEGIN
     FROM riskmap.population p
     WHERE p.geom && v_zone AND ST_Intersects(v_zone, ST_Centroid(p.geom));
 
-    -- The nearest shelters (kind 'shelter', any district), by straight-line
-    -- ground distance from the source, walked at 1.2 m/s.
+    -- The nearest shelters (kind 'shelter', any district) by travel time from
+    -- the source (a point on its surface) at 1.2 m/s, measured as
+    -- evacuation_assignment does: over road when it has rows, else straight
+    -- line (riskmap._shelter_travel_times). distance_m is the straight-line
+    -- ground distance, travel_s the travel time, within_1h travel_s <= 3600.
     SELECT coalesce(jsonb_agg(jsonb_build_object(
                'id', z.id, 'name', z.name, 'district_code', z.district_code, 'capacity', z.capacity,
                'distance_m', round(z.dist::numeric, 1), 'walk_s', round((z.dist / 1.2)::numeric),
-               'within_1h', z.dist / 1.2 <= 3600) ORDER BY z.dist, z.id), '[]'::jsonb),
-           coalesce(sum(z.capacity) FILTER (WHERE z.dist / 1.2 <= 3600), 0),
-           (array_agg(z.name ORDER BY z.dist, z.id))[1]
+               'travel_s', round(z.travel_s::numeric), 'travel', CASE WHEN z.by_road THEN 'road' ELSE 'straight_line' END,
+               'within_1h', z.travel_s <= 3600) ORDER BY z.travel_s, z.id), '[]'::jsonb),
+           coalesce(sum(z.capacity) FILTER (WHERE z.travel_s <= 3600), 0),
+           (array_agg(z.name ORDER BY z.travel_s, z.id))[1]
     INTO v_shel, v_cap, v_first_shelter
-    FROM (SELECT c.id, c.name, c.district_code, c.capacity, ST_Distance(c.geom::geography, s.geom::geography) AS dist
-          FROM (SELECT sh.* FROM riskmap.shelter sh WHERE sh.kind = 'shelter'
-                ORDER BY sh.geom <-> s.geom, sh.id LIMIT 50) c
-          ORDER BY dist, c.id LIMIT 5) z;
+    FROM (SELECT c.id, c.name, c.district_code, c.capacity, t.by_road, t.time_s AS travel_s,
+                 ST_Distance(c.geom::geography, s.geom::geography) AS dist
+          FROM riskmap._shelter_travel_times(ST_X(ST_PointOnSurface(s.geom)), ST_Y(ST_PointOnSurface(s.geom)), 1.2) t
+          JOIN riskmap.shelter c ON c.id = t.shelter_id
+          ORDER BY t.time_s, c.id LIMIT 5) z;
 
     -- 4. Injects against the linked plan's workflow steps (docs/plan_content.md:
     -- content.workflows[].steps[] with order, action, responsible,
@@ -499,7 +504,9 @@ BEGIN
         'shelters', v_shel,
         'shelter_capacity_within_1h', v_cap,
         'capacity_suffices', v_cap >= v_people,
-        'travel_basis', 'straight-line ground distance from the source at 1.2 m/s',
+        'travel_basis', CASE WHEN EXISTS (SELECT 1 FROM riskmap.road)
+                             THEN 'road travel time from the source as in evacuation_assignment (walking legs at 1.2 m/s)'
+                             ELSE 'straight-line ground distance from the source at 1.2 m/s' END,
         'injects', v_inj);
 END $$;
 
