@@ -24,8 +24,12 @@ check_route(const struct rm_route *r)
 	switch (r->kind)
 	{
 		case RM_ROUTE_TILE:
-			if (rm_tile_check(r->z, r->x, r->y, r->scale, err, sizeof err) != 0)
+			/* in its matrix set (vector tiles are WebMercatorQuad's, no style) */
+			if (rm_tms_tile_check(r->tms == RM_ROUTE_TMS_CGCS2000 ? RM_TMS_CGCS2000 : RM_TMS_WEBMERCATOR,
+								  r->z, r->x, r->y, r->scale, err, sizeof err) != 0)
 				__builtin_trap();
+			if (r->tms == RM_ROUTE_TMS_MVT)
+				break;
 			/* fall through */
 		case RM_ROUTE_TILEJSON:
 			n = strnlen(r->style, sizeof r->style);

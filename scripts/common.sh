@@ -30,6 +30,8 @@ RISKMAP_PACKAGES=(
   libgeos-dev libproj-dev proj-data libjson-c-dev libcmocka-dev
   # riskmap-tiles (server/) and its tests and benchmark (tests/server, bench/server)
   libmicrohttpd-dev libpq-dev curl nodejs chromium wrk nginx-light
+  # WMTS capabilities (libxml2's xmlTextWriter); WMTS/MVT tests with real clients
+  libxml2-dev python3-owslib python3-gdal python3-psycopg2
   libcairo2-dev libpango1.0-dev libpng-dev fonts-noto-cjk python3-mapnik
   libgdal-dev gdal-bin libpq-dev
   # fuzz/ and the fuzz.smoke test (docs/fuzzing.md): clang with libFuzzer

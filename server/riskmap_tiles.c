@@ -7,6 +7,7 @@
 #include "rm_listen.h"
 #include "rm_parse.h"
 #include "rm_print_routes.h"
+#include "rm_wmts.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -54,7 +55,7 @@ static struct config cfg;
 static struct rm_pool *pool;
 static struct rm_cache *cache;
 static struct rm_guard *guard;
-static char web_root[PATH_MAX], leaflet_root[PATH_MAX];
+static char web_root[PATH_MAX], leaflet_root[PATH_MAX], maplibre_root[PATH_MAX];
 static char cache_control_tiles[64];
 
 /* ------------------------------------------------------------------ responses */
@@ -203,7 +204,9 @@ static json_object *feature_collection(const PGresult *res, const char *id_col)
 /* --------------------------------------------------------------------- tiles */
 
 static const char *SQL_TILE = "SELECT t, md5(t) FROM riskmap.tile($1::integer, $2::integer, $3::integer, $4::text, "
-                              "$5::integer) AS t";
+                              "$5::integer, $6::text) AS t";
+static const char *SQL_MVT = "SELECT t, md5(t) FROM riskmap.tile_mvt($1::integer, $2::integer, $3::integer) AS t";
+static struct rm_wmts_ctx wmts; /* WMTS, MVT TileJSON (rm_wmts.c) */
 
 static void destroy_response(void *resp)
 {
@@ -252,7 +255,8 @@ static bool inflight_used[INFLIGHT_MAX];
 
 static bool same_key(const struct rm_tile_key *a, const struct rm_tile_key *b)
 {
-    return a->x == b->x && a->y == b->y && a->z == b->z && a->scale == b->scale && a->style == b->style;
+    return a->x == b->x && a->y == b->y && a->z == b->z && a->scale == b->scale && a->style == b->style &&
+           a->tms == b->tms;
 }
 
 /* >= 0: a slot, we render; -1: another request rendered it meanwhile, look in
@@ -307,11 +311,14 @@ static void inflight_end(int slot)
 
 static enum MHD_Result handle_tile(struct MHD_Connection *c, const struct rm_route *rt)
 {
-    int si = style_index(rt->style);
+    bool mvt = rt->tms == RM_ROUTE_TMS_MVT;
+    int si = mvt ? 0 : style_index(rt->style);
     if (si < 0)
-        return send_error(c, MHD_HTTP_NOT_FOUND, "unknown style");
+        return rt->ogc ? rm_wmts_exception(c, &wmts, MHD_HTTP_NOT_FOUND, "InvalidParameterValue", "layer",
+                                           "unknown layer")
+                       : send_error(c, MHD_HTTP_NOT_FOUND, "unknown style");
     struct rm_tile_key key = {.x = (uint32_t)rt->x, .y = (uint32_t)rt->y, .z = (uint8_t)rt->z,
-                              .scale = (uint8_t)rt->scale, .style = (uint8_t)si};
+                              .scale = (uint8_t)rt->scale, .style = (uint8_t)si, .tms = (uint8_t)rt->tms};
     struct rm_tile *t;
     int slot;
     for (int tries = 0;; tries++) {
@@ -329,9 +336,9 @@ static enum MHD_Result handle_tile(struct MHD_Connection *c, const struct rm_rou
     snprintf(x, sizeof x, "%d", rt->x);
     snprintf(y, sizeof y, "%d", rt->y);
     snprintf(s, sizeof s, "%d", rt->scale);
-    const char *params[5] = {z, x, y, rt->style, s};
+    const char *params[6] = {z, x, y, rt->style, s, rt->tms == RM_ROUTE_TMS_CGCS2000 ? "CGCS2000Quad" : "WebMercatorQuad"};
     struct rm_qresult q;
-    rm_query(pool, SQL_TILE, 5, params, 1, &q);
+    rm_query(pool, mvt ? SQL_MVT : SQL_TILE, mvt ? 3 : 6, params, 1, &q);
     if (q.status != RM_Q_OK) {
         inflight_end(slot);
         return send_query_error(c, &q);
@@ -366,7 +373,7 @@ static enum MHD_Result handle_tile(struct MHD_Connection *c, const struct rm_rou
         return MHD_NO;
     }
     add_common_headers(r);
-    MHD_add_response_header(r, "Content-Type", "image/png");
+    MHD_add_response_header(r, "Content-Type", mvt ? "application/vnd.mapbox-vector-tile" : "image/png");
     MHD_add_response_header(r, "ETag", t->etag);
     MHD_add_response_header(r, "Cache-Control", cache_control_tiles);
     MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
@@ -389,6 +396,19 @@ static bool host_ok(const char *h)
     return true;
 }
 
+/* The absolute base URL for this request (--public-url, else the Host header), no trailing slash. */
+static void base_url(struct MHD_Connection *c, char *base, size_t n)
+{
+    const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+    if (cfg.public_url)
+        snprintf(base, n, "%s", cfg.public_url);
+    else
+        snprintf(base, n, "http://%s", host_ok(host) ? host : cfg.listen);
+    size_t bl = strlen(base);
+    if (bl && base[bl - 1] == '/')
+        base[bl - 1] = '\0';
+}
+
 static enum MHD_Result handle_tilejson(struct MHD_Connection *c, const struct rm_route *rt)
 {
     if (style_index(rt->style) < 0)
@@ -407,14 +427,7 @@ static enum MHD_Result handle_tilejson(struct MHD_Connection *c, const struct rm
     rm_qresult_clear(&q);
 
     char base[512];
-    const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
-    if (cfg.public_url)
-        snprintf(base, sizeof base, "%s", cfg.public_url);
-    else
-        snprintf(base, sizeof base, "http://%s", host_ok(host) ? host : cfg.listen);
-    size_t bl = strlen(base);
-    if (bl && base[bl - 1] == '/')
-        base[bl - 1] = '\0';
+    base_url(c, base, sizeof base);
     char url[800];
     snprintf(url, sizeof url, "%s/tiles/%s/{z}/{x}/{y}.png", base, rt->style);
 
@@ -732,7 +745,9 @@ static enum MHD_Result handle_health(struct MHD_Connection *c)
 
 static enum MHD_Result handle_static(struct MHD_Connection *c, const struct rm_route *rt)
 {
-    const char *root = rt->root == RM_STATIC_LEAFLET ? leaflet_root : web_root;
+    const char *root = rt->root == RM_STATIC_LEAFLET    ? leaflet_root
+                       : rt->root == RM_STATIC_MAPLIBRE ? maplibre_root
+                                                        : web_root;
     if (!*root)
         return send_error(c, MHD_HTTP_NOT_FOUND, "no such file");
     char full[PATH_MAX], real[PATH_MAX];
@@ -758,7 +773,7 @@ static enum MHD_Result handle_static(struct MHD_Connection *c, const struct rm_r
     }
     add_common_headers(r);
     MHD_add_response_header(r, "Content-Type", rm_mime_type(rt->path));
-    MHD_add_response_header(r, "Cache-Control", rt->root == RM_STATIC_LEAFLET ? "public, max-age=86400" : "no-cache");
+    MHD_add_response_header(r, "Cache-Control", rt->root != RM_STATIC_WEB ? "public, max-age=86400" : "no-cache");
     return queue(c, MHD_HTTP_OK, r);
 }
 
@@ -821,6 +836,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         return handle_compliance(c);
     case RM_ROUTE_STATIC:
         return handle_static(c, &rt);
+    case RM_ROUTE_MVTJSON:
+        return rm_mvt_tilejson(c, &wmts);
+    case RM_ROUTE_WMTS_CAPS:
+        return rm_wmts_capabilities(c, &wmts);
+    case RM_ROUTE_WMTS_KVP:
+        return rm_wmts_kvp(c, &wmts);
+    case RM_ROUTE_WMTS_ERROR:
+        return rm_wmts_exception(c, &wmts, (unsigned)rt.ogc_status, rt.ogc_code, rt.ogc_locator, rt.reason);
     case RM_ROUTE_BAD_REQUEST:
         return send_error(c, MHD_HTTP_BAD_REQUEST, rt.reason);
     case RM_ROUTE_NOT_FOUND:
@@ -1035,6 +1058,11 @@ int main(int argc, char **argv)
             fprintf(stderr, "riskmap-tiles: warning: %s missing (run npm ci in the web folder)\n", p);
             leaflet_root[0] = '\0';
         }
+        snprintf(p, sizeof p, "%s/node_modules/maplibre-gl/dist", web_root);
+        if (!realpath(p, maplibre_root)) {
+            fprintf(stderr, "riskmap-tiles: warning: %s missing (run npm ci in the web folder)\n", p);
+            maplibre_root[0] = '\0';
+        }
     }
 
     struct sockaddr_storage ss;
@@ -1053,8 +1081,12 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    wmts = (struct rm_wmts_ctx){.styles = cfg.styles, .n_styles = cfg.n_styles, .minzoom = cfg.minzoom,
+                                .maxzoom = cfg.maxzoom, .version = RISKMAP_VERSION, .base_url = base_url,
+                                .serve_tile = handle_tile, .common_headers = add_common_headers};
     cache = rm_cache_new(cfg.cache_mb * 1024 * 1024, destroy_response);
     pool = rm_pool_new(cfg.read_conninfo ? cfg.read_conninfo : cfg.conninfo, cfg.pool);
+    wmts.pool = pool;
     if (!cache || !pool) {
         fprintf(stderr, "riskmap-tiles: out of memory\n");
         return 1;

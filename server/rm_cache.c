@@ -3,6 +3,7 @@
  * compared with a tile request, and the scan is a few comparisons per tile). */
 #include "rm_cache.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@ struct rm_inval {
     uint64_t gen;
     bool everything;
     double wx0, wy0, wx1, wy1, margin_px;
+    double lon0, lat0, lon1, lat1, mvt_margin_px; /* the same box in lon/lat (CGCS2000Quad) */
     uint32_t all_styles;
 };
 
@@ -33,7 +35,7 @@ struct rm_cache {
 static uint32_t key_hash(const struct rm_tile_key *k)
 {
     uint64_t h = 1469598103934665603ull;
-    uint32_t parts[4] = {k->x, k->y, (uint32_t)k->z | ((uint32_t)k->scale << 8) | ((uint32_t)k->style << 16), 0};
+    uint32_t parts[4] = {k->x, k->y, (uint32_t)k->z | ((uint32_t)k->scale << 8) | ((uint32_t)k->style << 16) | ((uint32_t)k->tms << 24), 0};
     for (int i = 0; i < 3; i++) {
         h ^= parts[i];
         h *= 1099511628211ull;
@@ -44,7 +46,8 @@ static uint32_t key_hash(const struct rm_tile_key *k)
 
 static bool key_eq(const struct rm_tile_key *a, const struct rm_tile_key *b)
 {
-    return a->x == b->x && a->y == b->y && a->z == b->z && a->scale == b->scale && a->style == b->style;
+    return a->x == b->x && a->y == b->y && a->z == b->z && a->scale == b->scale && a->style == b->style &&
+           a->tms == b->tms;
 }
 
 static size_t cost(const struct rm_tile *t)
@@ -183,10 +186,27 @@ static bool touches(const struct rm_tile_key *k, double wx0, double wy0, double 
     return tx0 <= wx1 && tx1 >= wx0 && ty0 <= wy1 && ty1 >= wy0;
 }
 
+/* CGCS2000Quad: 360 / 2^z degrees per tile on both axes, origin (-180, 90). */
+static bool touches_lonlat(const struct rm_tile_key *k, const struct rm_inval *iv)
+{
+    double d = 360.0 / (double)(1u << k->z);
+    double m = iv->margin_px / 256.0 * d;
+    double lon0 = -180.0 + k->x * d - m, lon1 = -180.0 + (k->x + 1) * d + m;
+    double lat1 = 90.0 - k->y * d + m, lat0 = 90.0 - (k->y + 1) * d - m;
+    return lon0 <= iv->lon1 && lon1 >= iv->lon0 && lat0 <= iv->lat1 && lat1 >= iv->lat0;
+}
+
 static bool inval_hits(const struct rm_inval *iv, const struct rm_tile_key *k)
 {
-    return iv->everything || (iv->all_styles & (1u << k->style)) ||
-           touches(k, iv->wx0, iv->wy0, iv->wx1, iv->wy1, iv->margin_px);
+    if (iv->everything)
+        return true;
+    if (k->tms == 2) /* MVT: no styles, its own buffer */
+        return touches(k, iv->wx0, iv->wy0, iv->wx1, iv->wy1, iv->mvt_margin_px);
+    if (iv->all_styles & (1u << k->style))
+        return true;
+    if (k->tms == 1)
+        return touches_lonlat(k, iv);
+    return touches(k, iv->wx0, iv->wy0, iv->wx1, iv->wy1, iv->margin_px);
 }
 
 struct rm_tile *rm_cache_put(struct rm_cache *c, struct rm_tile *t, uint64_t gen)
@@ -263,11 +283,38 @@ static size_t invalidate(struct rm_cache *c, const struct rm_inval *iv_in, bool 
     return n;
 }
 
+static double world_to_lat(double wy)
+{
+    return atan(sinh(M_PI * (1.0 - 2.0 * wy))) * 180.0 / M_PI;
+}
+
 size_t rm_cache_invalidate(struct rm_cache *c, double wx0, double wy0, double wx1, double wy1, double margin_px,
                            uint32_t all_styles)
 {
     struct rm_inval iv = {.wx0 = wx0, .wy0 = wy0, .wx1 = wx1, .wy1 = wy1, .margin_px = margin_px,
-                          .all_styles = all_styles};
+                          .mvt_margin_px = margin_px, .all_styles = all_styles,
+                          .lon0 = wx0 * 360.0 - 180.0, .lon1 = wx1 * 360.0 - 180.0,
+                          .lat0 = wy1 >= 1.0 ? -90.0 : world_to_lat(wy1), .lat1 = wy0 <= 0.0 ? 90.0 : world_to_lat(wy0)};
+    return invalidate(c, &iv, true);
+}
+
+/* lon/lat -> Web Mercator world [0,1] (as rm_lonlat_to_world in rm_parse.c) */
+static void to_world(double lon, double lat, double *wx, double *wy)
+{
+    const double max_lat = 85.0511287798066;
+    lat = lat > max_lat ? max_lat : lat < -max_lat ? -max_lat : lat;
+    lon = lon < -180 ? -180 : lon > 180 ? 180 : lon;
+    *wx = (lon + 180.0) / 360.0;
+    *wy = (1.0 - asinh(tan(lat * M_PI / 180.0)) / M_PI) / 2.0;
+}
+
+size_t rm_cache_invalidate_lonlat(struct rm_cache *c, double minlon, double minlat, double maxlon, double maxlat,
+                                  double margin_px, double mvt_margin_px, uint32_t all_styles)
+{
+    struct rm_inval iv = {.margin_px = margin_px, .mvt_margin_px = mvt_margin_px, .all_styles = all_styles,
+                          .lon0 = minlon, .lat0 = minlat, .lon1 = maxlon, .lat1 = maxlat};
+    to_world(minlon, maxlat, &iv.wx0, &iv.wy0); /* north-west */
+    to_world(maxlon, minlat, &iv.wx1, &iv.wy1); /* south-east */
     return invalidate(c, &iv, true);
 }
 

@@ -9,6 +9,7 @@
 struct rm_tile_key {
     uint32_t x, y;
     uint8_t z, scale, style;
+    uint8_t tms; /* 0 WebMercatorQuad PNG, 1 CGCS2000Quad PNG, 2 MVT (WebMercatorQuad; style 0, no style bit) */
 };
 
 /* One cached tile. Immutable once published; reference counted. `resp` is the
@@ -59,6 +60,10 @@ struct rm_tile *rm_cache_put(struct rm_cache *c, struct rm_tile *t, uint64_t gen
  * number of tiles dropped. */
 size_t rm_cache_invalidate(struct rm_cache *c, double wx0, double wy0, double wx1, double wy1, double margin_px,
                            uint32_t all_styles);
+/* The same for a lon/lat box, in every tile matrix set: PNG tiles of both
+ * sets with margin_px, MVT tiles with mvt_margin_px (their buffer). */
+size_t rm_cache_invalidate_lonlat(struct rm_cache *c, double minlon, double minlat, double maxlon, double maxlat,
+                                  double margin_px, double mvt_margin_px, uint32_t all_styles);
 size_t rm_cache_invalidate_all(struct rm_cache *c);
 
 /* The invalidation feed is (not) connected. Going live drops everything: the

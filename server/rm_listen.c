@@ -36,10 +36,10 @@ static void handle_payload(struct rm_listener *l, const char *payload)
     if (n.everything) {
         dropped = rm_cache_invalidate_all(l->cache);
     } else {
-        double wx0, wy0, wx1, wy1;
-        rm_lonlat_to_world(n.minx, n.maxy, &wx0, &wy0); /* north-west */
-        rm_lonlat_to_world(n.maxx, n.miny, &wx1, &wy1); /* south-east */
-        dropped = rm_cache_invalidate(l->cache, wx0, wy0, wx1, wy1, l->margin_px, n.all_styles);
+        /* every format: PNG tiles of both matrix sets grown by margin_px,
+         * vector tiles by their buffer (RM_MVT_MARGIN_PX) */
+        dropped = rm_cache_invalidate_lonlat(l->cache, n.minx, n.miny, n.maxx, n.maxy, l->margin_px,
+                                             RM_MVT_MARGIN_PX, n.all_styles);
     }
     if (l->verbose)
         fprintf(stderr, "riskmap-tiles: tile_change '%s': %zu tiles dropped\n", payload, dropped);

@@ -9,6 +9,11 @@
 
 struct rm_listener;
 
+/* Screen pixels (of 256 per tile) around a changed extent whose vector tiles
+ * go: riskmap.tile_mvt's buffer is 64 of 4096 units = 4 px; one more for
+ * rounding. */
+#define RM_MVT_MARGIN_PX 5.0
+
 /* Starts a thread that keeps a connection LISTENing, reconnecting while the
  * database is away (and starting with an empty cache when it is back); on each
  * wake-up it reads the tile_change rows committed since its last read and

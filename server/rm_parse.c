@@ -1,5 +1,6 @@
 /* Pure parsing for riskmap-tiles: see rm_parse.h. */
 #include "rm_parse.h"
+#include "rm_wmts_parse.h"
 
 #include <errno.h>
 #include <math.h>
@@ -40,7 +41,7 @@ static bool copy_style(const char *s, size_t len, char *out)
 }
 
 /* A tile coordinate: 1..8 decimal digits (2^22 has 7), nothing else. */
-static bool parse_coord(const char *s, size_t len, long *out)
+bool rm_parse_coord(const char *s, size_t len, long *out)
 {
     if (len == 0 || len > 8)
         return false;
@@ -102,7 +103,8 @@ static void parse_tile(const char *s, size_t len, struct rm_route *r)
         ylen = (size_t)(at - yf);
     }
     long z, x, y;
-    if (!parse_coord(seg[1], seglen[1], &z) || !parse_coord(seg[2], seglen[2], &x) || !parse_coord(yf, ylen, &y))
+    if (!rm_parse_coord(seg[1], seglen[1], &z) || !rm_parse_coord(seg[2], seglen[2], &x) ||
+        !rm_parse_coord(yf, ylen, &y))
         return set(r, RM_ROUTE_BAD_REQUEST, "z, x and y must be non-negative integers");
     if (z > RM_MAX_Z)
         return set(r, RM_ROUTE_BAD_REQUEST, "z must be in 0..22");
@@ -173,10 +175,17 @@ void rm_route_parse(const char *path, size_t len, struct rm_route *r)
         return set(r, RM_ROUTE_STYLES, NULL);
     if (equals(path, len, "/api/compliance"))
         return set(r, RM_ROUTE_COMPLIANCE, NULL);
+    if (rm_route_parse_wmts(path, len, r)) /* /tiles/{style}/{tms}/..., /mvt, /wmts */
+        return;
     if (starts_with(path, len, "/tiles/", &plen))
         return parse_tile(path + plen, len - plen, r);
     if (starts_with(path, len, "/leaflet/", &plen)) {
         if (parse_static(path + plen, len - plen, RM_STATIC_LEAFLET, r))
+            set(r, RM_ROUTE_STATIC, NULL);
+        return;
+    }
+    if (starts_with(path, len, "/maplibre/", &plen)) { /* web/node_modules/maplibre-gl/dist */
+        if (parse_static(path + plen, len - plen, RM_STATIC_MAPLIBRE, r))
             set(r, RM_ROUTE_STATIC, NULL);
         return;
     }

@@ -24,15 +24,27 @@ enum rm_route_kind {
     RM_ROUTE_STYLES,        /* /api/styles */
     RM_ROUTE_COMPLIANCE,    /* /api/compliance */
     RM_ROUTE_STATIC,        /* a file of the viewer, or of Leaflet's dist folder */
+    /* rm_wmts_parse.c: */
+    RM_ROUTE_MVTJSON,       /* /mvt.json */
+    RM_ROUTE_WMTS_CAPS,     /* /wmts/1.0.0/WMTSCapabilities.xml */
+    RM_ROUTE_WMTS_KVP,      /* /wmts?SERVICE=WMTS&REQUEST=... (the query decides) */
+    RM_ROUTE_WMTS_ERROR,    /* a RESTful WMTS path in error: OGC exception report (ogc_*) */
 };
 
-enum rm_static_root { RM_STATIC_WEB = 0, RM_STATIC_LEAFLET = 1 };
+/* Tile matrix sets / formats of RM_ROUTE_TILE (the cache key's tms). */
+enum rm_route_tms { RM_ROUTE_TMS_WEBMERCATOR = 0, RM_ROUTE_TMS_CGCS2000 = 1, RM_ROUTE_TMS_MVT = 2 };
+
+enum rm_static_root { RM_STATIC_WEB = 0, RM_STATIC_LEAFLET = 1, RM_STATIC_MAPLIBRE = 2 };
 
 struct rm_route {
     enum rm_route_kind kind;
     const char *reason;            /* for RM_ROUTE_BAD_REQUEST / NOT_FOUND: a short static message */
     char style[RM_STYLE_MAX + 1];  /* TILE, TILEJSON: [a-z0-9_-]{1,32} */
     int z, x, y, scale;            /* TILE */
+    int tms;                       /* TILE: enum rm_route_tms (0 for /tiles/{style}/{z}/{x}/{y}) */
+    bool ogc;                      /* TILE via WMTS: errors are OGC exception reports */
+    int ogc_status;                /* WMTS_ERROR: HTTP status */
+    const char *ogc_code, *ogc_locator; /* WMTS_ERROR: exceptionCode, locator (static strings) */
     enum rm_static_root root;      /* STATIC */
     char path[RM_STATIC_PATH_MAX + 1]; /* STATIC: relative path, checked: no '..', no dot files */
 };
@@ -42,6 +54,9 @@ struct rm_route {
  * RM_ROUTE_NOT_FOUND. `len` is the number of bytes of `path` (an embedded NUL
  * makes the path unknown). */
 void rm_route_parse(const char *path, size_t len, struct rm_route *out);
+
+/* A tile coordinate: 1..8 decimal digits, nothing else (not NUL-terminated: len bytes). */
+bool rm_parse_coord(const char *s, size_t len, long *out);
 
 /* A decimal number in [lo, hi], whole string, finite. */
 bool rm_parse_double(const char *s, double lo, double hi, double *out);

@@ -94,31 +94,7 @@ rm_render_error(const rm_render *r)
 int
 rm_tile_check(int z, int x, int y, int scale, char *err, size_t errlen)
 {
-	if (z < 0 || z > RM_MAX_ZOOM)
-	{
-		snprintf(err, errlen, "zoom z = %d is out of range (0 to %d)", z, RM_MAX_ZOOM);
-		return -1;
-	}
-	{
-		long long	n = 1LL << z;
-
-		if (x < 0 || x >= n)
-		{
-			snprintf(err, errlen, "tile column x = %d is out of range (0 to %lld at zoom %d)", x, n - 1, z);
-			return -1;
-		}
-		if (y < 0 || y >= n)
-		{
-			snprintf(err, errlen, "tile row y = %d is out of range (0 to %lld at zoom %d)", y, n - 1, z);
-			return -1;
-		}
-	}
-	if (scale < 1 || scale > RM_MAX_SCALE)
-	{
-		snprintf(err, errlen, "scale = %d is out of range (1 or 2)", scale);
-		return -1;
-	}
-	return 0;
+	return rm_tms_tile_check(RM_TMS_WEBMERCATOR, z, x, y, scale, err, errlen);
 }
 
 void
@@ -186,6 +162,22 @@ rm_render_new(const rm_style *style, int z, int x, int y, int scale)
 	if (!r)
 		return NULL;
 	rm_proj_tile(&r->proj, z, x, y, scale);
+	r->tile_scale = scale;
+	return render_setup(r, style);
+}
+
+rm_render *
+rm_render_new_tms(const rm_style *style, rm_tms tms, int z, int x, int y, int scale)
+{
+	rm_render  *r;
+	char		e[128];
+
+	if (!style || rm_tms_tile_check(tms, z, x, y, scale, e, sizeof e))
+		return NULL;
+	r = calloc(1, sizeof *r);
+	if (!r)
+		return NULL;
+	rm_proj_tile_tms(&r->proj, tms, z, x, y, scale);
 	r->tile_scale = scale;
 	return render_setup(r, style);
 }

@@ -65,6 +65,10 @@ void		rm_lonlat_to_global_px(int z, int scale, double lon, double lat, double *g
 
 /* A renderer of the XYZ tile z/x/y into its own ARGB surface (PNG out). */
 rm_render  *rm_render_new(const rm_style *style, int z, int x, int y, int scale);
+/* The same for a tile of any tile matrix set (rm_proj.h: WebMercatorQuad,
+ * CGCS2000Quad drawn natively in lon/lat); NULL when rm_tms_tile_check()
+ * refuses the tile. */
+rm_render  *rm_render_new_tms(const rm_style *style, rm_tms tms, int z, int x, int y, int scale);
 
 /*
  * A renderer that draws with the same layer code into the caller's cairo

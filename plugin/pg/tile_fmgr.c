@@ -1,5 +1,5 @@
 /*
- * tile_fmgr.c — riskmap.tile(z, x, y, style, scale) and the style check.
+ * tile_fmgr.c — riskmap.tile(z, x, y, style, scale, tms) and the style check.
  *
  * Thin glue: checks the arguments, reads the style from riskmap.tile_style,
  * runs one bbox query per visible layer (GiST-indexed, the tile grown by the
@@ -104,7 +104,9 @@ timing_add(tile_timing *tm, const char *stage, double t0, int rows)
 static bytea *
 render_tile(FunctionCallInfo fcinfo, tile_timing *tm)
 {
-	static const char *const argname[5] = {"z", "x", "y", "style", "scale"};
+	static const char *const argname[6] = {"z", "x", "y", "style", "scale", "tms"};
+	int			nargs = PG_NARGS() > 6 ? 6 : PG_NARGS();
+	int			tms = RM_TMS_WEBMERCATOR;
 	int			z,
 				x,
 				y,
@@ -121,7 +123,7 @@ render_tile(FunctionCallInfo fcinfo, tile_timing *tm)
 	double		t0 = now_ms(),
 				t1;
 
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < nargs; i++)
 		if (PG_ARGISNULL(i))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -131,7 +133,18 @@ render_tile(FunctionCallInfo fcinfo, tile_timing *tm)
 	y = PG_GETARG_INT32(2);
 	style_name = text_to_cstring(PG_GETARG_TEXT_PP(3));
 	scale = PG_GETARG_INT32(4);
-	if (rm_tile_check(z, x, y, scale, err, sizeof err))
+	if (nargs > 5)
+	{
+		char	   *tms_name = text_to_cstring(PG_GETARG_TEXT_PP(5));
+
+		tms = rm_tms_parse(tms_name);
+		if (tms < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("riskmap.tile: unknown tile matrix set tms = \"%s\"", tms_name),
+					 errhint("Known: 'WebMercatorQuad' (EPSG:3857, XYZ) and 'CGCS2000Quad' (EPSG:4490, 天地图 _c).")));
+	}
+	if (rm_tms_tile_check(tms, z, x, y, scale, err, sizeof err))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("riskmap.tile: %s", err)));
@@ -155,7 +168,7 @@ render_tile(FunctionCallInfo fcinfo, tile_timing *tm)
 		j2date(GetSQLCurrentDate() + POSTGRES_EPOCH_JDATE, &year, &mon, &mday);
 	}
 
-	st->r = rm_render_new(st->style, z, x, y, scale);
+	st->r = rm_render_new_tms(st->style, tms, z, x, y, scale);
 	if (!st->r)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("riskmap.tile: cannot create the renderer")));
 

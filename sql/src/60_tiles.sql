@@ -1,4 +1,4 @@
--- Map tiles: riskmap.tile(z, x, y, style, scale) renders PNG tiles in C
+-- Map tiles: riskmap.tile(z, x, y, style, scale, tms) renders PNG tiles in C
 -- (plugin/core/rm_render.c, plugin/pg/tile_fmgr.c); styles live in
 -- riskmap.tile_style, validated in C on every INSERT/UPDATE. See docs/tiles.md.
 
@@ -54,16 +54,19 @@ COMMENT ON FUNCTION _zone_box(geometry, double precision) IS
     'Internal: a box holding the source geometry buffered by r metres on the ground (index of riskmap.tile).';
 CREATE INDEX risk_source_zone_box_idx ON risk_source USING gist (_zone_box(geom, impact_radius_m));
 
-CREATE FUNCTION tile(z integer, x integer, y integer, style text DEFAULT 'risk', scale integer DEFAULT 1)
+CREATE FUNCTION tile(z integer, x integer, y integer, style text DEFAULT 'risk', scale integer DEFAULT 1,
+                     tms text DEFAULT 'WebMercatorQuad')
 RETURNS bytea
 AS 'MODULE_PATHNAME', 'riskmap_tile'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION tile(integer, integer, integer, text, integer) IS
-    'PNG of the XYZ tile z/x/y (Web Mercator, y = 0 at the north), 256*scale px, drawn with a style of riskmap.tile_style.';
+COMMENT ON FUNCTION tile(integer, integer, integer, text, integer, text) IS
+    'PNG of tile z/x/y, 256*scale px, drawn with a style of riskmap.tile_style, in the tile matrix set tms: '
+    '''WebMercatorQuad'' (XYZ, EPSG:3857, y = 0 at the north) or ''CGCS2000Quad'' (EPSG:4490 lon/lat, 天地图 _c: '
+    '2^z x 2^(z-1) tiles at level z >= 1, origin (-180, 90)).';
 -- The tile's queries name PostGIS functions unqualified: pin the search path.
 DO $do$
 BEGIN
-    EXECUTE format('ALTER FUNCTION riskmap.tile(integer, integer, integer, text, integer) SET search_path = riskmap, %I',
+    EXECUTE format('ALTER FUNCTION riskmap.tile(integer, integer, integer, text, integer, text) SET search_path = riskmap, %I',
                    (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
                     WHERE e.extname = 'postgis'));
 END $do$;

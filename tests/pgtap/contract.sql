@@ -1,7 +1,7 @@
 -- The public contract of docs/reference.md: tables, columns, keys, functions, roles.
 -- Written from docs/reference.md; a failure here means the contract is broken.
 BEGIN;
-SELECT plan(170);
+SELECT plan(173);
 SELECT has_table('riskmap', 'district', 'table riskmap.district exists');
 SELECT col_type_is('riskmap', 'district', 'code', 'text', 'riskmap.district.code is text');
 SELECT col_type_is('riskmap', 'district', 'name', 'text', 'riskmap.district.name is text');
@@ -175,7 +175,8 @@ SELECT is((SELECT pg_get_function_result('riskmap.allocate_drills(integer,text)'
           'TABLE(org_kind text, org_code text, drill_class text, subject text, month integer, source_ids bigint[], score double precision)', 'allocate_drills columns');
 SELECT has_function('riskmap', 'accept_allocation', ARRAY['integer', 'text']::name[], 'riskmap.accept_allocation(integer, text) exists');
 SELECT function_returns('riskmap', 'blind_scenario', ARRAY['bigint', 'integer']::name[], 'jsonb', 'riskmap.blind_scenario returns jsonb');
-SELECT function_returns('riskmap', 'tile', ARRAY['integer', 'integer', 'integer', 'text', 'integer']::name[], 'bytea', 'riskmap.tile returns bytea');
+SELECT function_returns('riskmap', 'tile', ARRAY['integer', 'integer', 'integer', 'text', 'integer', 'text']::name[], 'bytea', 'riskmap.tile (0.2: with tms) returns bytea');
+SELECT function_returns('riskmap', 'tile_mvt', ARRAY['integer', 'integer', 'integer']::name[], 'bytea', 'riskmap.tile_mvt returns bytea');
 -- Plain calls resolve: integer levels, defaults.
 SELECT lives_ok($$SELECT * FROM riskmap.coverage_gaps(3000, 3)$$, 'coverage_gaps(3000, 3) resolves');
 SELECT lives_ok($$SELECT * FROM riskmap.undrilled_areas()$$, 'undrilled_areas() with defaults');
@@ -183,5 +184,7 @@ SELECT lives_ok($$SELECT * FROM riskmap.evacuation_assignment()$$, 'evacuation_a
 SELECT lives_ok($$SELECT * FROM riskmap.evacuation_catchments()$$, 'evacuation_catchments() with defaults');
 SELECT lives_ok($$SELECT * FROM riskmap.allocate_drills(2026)$$, 'allocate_drills(year) with defaults');
 SELECT lives_ok($$SELECT riskmap.tile(0, 0, 0)$$, 'tile(z, x, y) with defaults');
+SELECT lives_ok($$SELECT riskmap.tile(0, 0, 0, 'risk', 2)$$, 'tile(z, x, y, style, scale) resolves');
+SELECT lives_ok($$SELECT riskmap.tile(1, 1, 0, 'risk', 1, 'CGCS2000Quad')$$, 'tile(..., tms) in CGCS2000Quad');
 SELECT * FROM finish();
 ROLLBACK;

@@ -172,6 +172,50 @@ try {
   check(external.length === 0, `nothing fetched from outside the server (${external.slice(0, 3).join(' ')})`);
   check(consoleErrors.length === 0, `no console errors (${consoleErrors.slice(0, 3).join(' | ')})`);
   console.log(`# screenshots: ${path.join(OUT, 'viewer.png')} ${path.join(OUT, 'viewer-click.png')} ${path.join(OUT, 'viewer-compliance.png')}`);
+
+  // the vector view: MapLibre GL on /mvt tiles, reached by the header switch
+  {
+    const mvtFailed = [];
+    page.on('response', (r) => { if (r.url().includes('/mvt/') && r.status() >= 400) mvtFailed.push(`${r.status()} ${r.url()}`); });
+    await page.locator('#view-switch').click();
+    await page.waitForURL(/vector\.html/);
+    await page.waitForFunction(() => window.__riskmapVector && (window.__riskmapVector.ready || window.__riskmapVector.error), null, { timeout: 30000 });
+    check(!(await page.evaluate(() => window.__riskmapVector.error)), `vector view loaded (${await page.evaluate(() => window.__riskmapVector.error || 'ok')})`);
+    // MapLibre has drawn features of every layer it got (queried from the GPU-side index)
+    await page.waitForFunction(() => window.__riskmapVector.map.areTilesLoaded() && window.__riskmapVector.map.queryRenderedFeatures({ layers: ['sources'] }).length > 0, null, { timeout: 30000 });
+    const drawn = await page.evaluate(() => {
+      const m = window.__riskmapVector.map, n = {};
+      for (const l of ['districts', 'zones', 'undrilled', 'sources', 'shelters']) n[l] = m.queryRenderedFeatures({ layers: [l] }).map((f) => f.id);
+      return n;
+    });
+    const ids = psql('select id from riskmap.risk_source order by id').trim().split('\n').map(Number);
+    check(drawn.sources.length > 0 && drawn.sources.every((id) => ids.includes(id)), `MapLibre draws the sources with their ids (${[...new Set(drawn.sources)].join(',')})`);
+    check(drawn.districts.length > 0 && drawn.shelters.length > 0 && drawn.zones.length > 0 && drawn.undrilled.length > 0,
+      `and districts, shelters, zones, undrilled zones (${Object.entries(drawn).map(([k, v]) => `${k} ${v.length}`).join(', ')})`);
+    check(mvtFailed.length === 0, `no vector tile failed (${mvtFailed.join(' ')})`);
+    const legend = await page.locator('#vlegend').innerText();
+    check(legend.includes('#7F0000') && legend.includes('Ⅰ级 特别重大') && legend.includes('避难场所'), 'the same legend entries (levels, #7F0000 hatch, shelters)');
+    // a click on source 1 opens its popup with plans and drills
+    const at = await page.evaluate(() => {
+      const m = window.__riskmapVector.map;
+      m.jumpTo({ center: [106.5775, 29.5577], zoom: 14 });
+      return null;
+    });
+    await page.waitForFunction(() => window.__riskmapVector.map.areTilesLoaded() && window.__riskmapVector.map.queryRenderedFeatures({ layers: ['sources'] }).some((f) => f.id === 1), null, { timeout: 30000 });
+    const pt = await page.evaluate(() => {
+      const m = window.__riskmapVector.map, p = m.project([106.5775, 29.5577]), r = m.getContainer().getBoundingClientRect();
+      return { x: r.left + p.x, y: r.top + p.y };
+    });
+    await page.mouse.click(pt.x, pt.y);
+    await page.locator('.maplibregl-popup .source-popup[data-source-id="1"]').waitFor({ timeout: 10000 }).catch(() => {});
+    const pop = page.locator('.maplibregl-popup .source-popup[data-source-id="1"]');
+    const ptext = (await pop.count()) ? await pop.innerText() : '';
+    check(ptext.includes('解放碑加油站') && ptext.includes('应急预案') && ptext.includes('本年度演练'), `vector popup of source 1 with plans and drills (${ptext.replace(/\s+/g, ' ').slice(0, 120)})`);
+    await page.screenshot({ path: path.join(OUT, 'viewer-vector.png') });
+    check(external.length === 0, `vector view: nothing fetched from outside the server (${external.slice(0, 3).join(' ')})`);
+    check(consoleErrors.length === 0, `vector view: no console errors (${consoleErrors.slice(0, 3).join(' | ')})`);
+    console.log(`# screenshot: ${path.join(OUT, 'viewer-vector.png')}`);
+  }
 } catch (e) {
   console.log(`not ok - browser test threw: ${e.stack || e}`);
   status = 1;

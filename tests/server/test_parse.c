@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "rm_parse.h"
+#include "rm_wmts_parse.h"
 
 static struct rm_route parse(const char *p)
 {
@@ -191,6 +192,108 @@ static void test_etag(void **state)
     assert_false(rm_etag_matches("a\"0123456789abcdef0123456789abcdef\"", e));
 }
 
+/* /tiles/{style}/{tms}/..., /mvt, /wmts RESTful paths (rm_wmts_parse.c). */
+static void test_wmts_routes(void **state)
+{
+    (void)state;
+    struct rm_route r = parse("/tiles/risk/CGCS2000Quad/12/3260/688@2x.png");
+    assert_int_equal(r.kind, RM_ROUTE_TILE);
+    assert_int_equal(r.tms, RM_ROUTE_TMS_CGCS2000);
+    assert_int_equal(r.scale, 2);
+    assert_int_equal(r.y, 688);
+    r = parse("/tiles/risk/WebMercatorQuad/0/0/0.png");
+    assert_int_equal(r.kind, RM_ROUTE_TILE);
+    assert_int_equal(r.tms, RM_ROUTE_TMS_WEBMERCATOR);
+    r = parse("/tiles/risk/12/3301/1700.png"); /* XYZ: tms 0 */
+    assert_int_equal(r.kind, RM_ROUTE_TILE);
+    assert_int_equal(r.tms, RM_ROUTE_TMS_WEBMERCATOR);
+    assert_int_equal(parse("/tiles/risk/CGCS2000Quad/0/0/0.png").kind, RM_ROUTE_BAD_REQUEST);   /* no level 0 */
+    assert_int_equal(parse("/tiles/risk/CGCS2000Quad/3/0/4.png").kind, RM_ROUTE_BAD_REQUEST);   /* 4 rows */
+    assert_int_equal(parse("/tiles/risk/CGCS2000Quad/3/8/0.png").kind, RM_ROUTE_BAD_REQUEST);
+    assert_int_equal(parse("/tiles/risk/CGCS2000Quad/3/7/3.png").kind, RM_ROUTE_TILE);
+    assert_int_equal(parse("/tiles/risk/EPSG4326/3/0/0.png").kind, RM_ROUTE_NOT_FOUND);
+    assert_int_equal(parse("/tiles/risk/CGCS2000Quad/3/0/0.jpg").kind, RM_ROUTE_NOT_FOUND);
+    assert_int_equal(parse("/tiles/risk/CGCS2000Quad/3/0/0@3x.png").kind, RM_ROUTE_BAD_REQUEST);
+    r = parse("/mvt/14/13040/6760.mvt");
+    assert_int_equal(r.kind, RM_ROUTE_TILE);
+    assert_int_equal(r.tms, RM_ROUTE_TMS_MVT);
+    assert_int_equal(r.x, 13040);
+    assert_int_equal(parse("/mvt/3/8/0.mvt").kind, RM_ROUTE_BAD_REQUEST);
+    assert_int_equal(parse("/mvt/23/0/0.mvt").kind, RM_ROUTE_BAD_REQUEST);
+    assert_int_equal(parse("/mvt/3/0/0.pbf").kind, RM_ROUTE_NOT_FOUND);
+    assert_int_equal(parse("/mvt/3/0/0/0.mvt").kind, RM_ROUTE_NOT_FOUND);
+    assert_int_equal(parse("/mvt.json").kind, RM_ROUTE_MVTJSON);
+    assert_int_equal(parse("/wmts").kind, RM_ROUTE_WMTS_KVP);
+    assert_int_equal(parse("/wmts/1.0.0/WMTSCapabilities.xml").kind, RM_ROUTE_WMTS_CAPS);
+    r = parse("/wmts/1.0.0/risk/default/CGCS2000Quad/5/7/25.png");
+    assert_int_equal(r.kind, RM_ROUTE_TILE);
+    assert_true(r.ogc);
+    assert_int_equal(r.tms, RM_ROUTE_TMS_CGCS2000);
+    assert_int_equal(r.x, 25); /* TileCol */
+    assert_int_equal(r.y, 7);  /* TileRow */
+    r = parse("/wmts/1.0.0/risk/default/CGCS2000Quad/5/16/0.png");
+    assert_int_equal(r.kind, RM_ROUTE_WMTS_ERROR);
+    assert_int_equal(r.ogc_status, 404);
+    assert_string_equal(r.ogc_code, "TileOutOfRange");
+    assert_string_equal(r.ogc_locator, "tilerow");
+    r = parse("/wmts/1.0.0/risk/default/WebMercatorQuad/23/0/0.png");
+    assert_int_equal(r.kind, RM_ROUTE_WMTS_ERROR);
+    assert_string_equal(r.ogc_locator, "tilematrix");
+    r = parse("/wmts/1.0.0/../../etc/passwd");
+    assert_int_equal(r.kind, RM_ROUTE_WMTS_ERROR);
+    assert_int_equal(r.ogc_status, 404);
+}
+
+static void test_wmts_kvp(void **state)
+{
+    (void)state;
+    const char *layers[] = {"risk", "evacuation"};
+    struct rm_wmts_req q;
+    const char *k1[] = {"service", "Request"}, *v1[] = {"WMTS", "GetCapabilities"};
+    rm_wmts_kvp_parse(k1, v1, 2, layers, 2, 0, 20, &q);
+    assert_true(q.ok);
+    assert_int_equal(q.op, RM_WMTS_GETCAPABILITIES);
+    const char *k[] = {"SERVICE", "REQUEST", "VERSION", "LAYER", "STYLE", "FORMAT", "TILEMATRIXSET", "TILEMATRIX",
+                       "TILEROW", "TILECOL"};
+    const char *v[] = {"WMTS", "GetTile", "1.0.0", "risk", "default", "image/png", "CGCS2000Quad", "12", "688", "3260"};
+    rm_wmts_kvp_parse(k, v, 10, layers, 2, 0, 20, &q);
+    assert_true(q.ok);
+    assert_int_equal(q.op, RM_WMTS_GETTILE);
+    assert_int_equal(q.tms, RM_ROUTE_TMS_CGCS2000);
+    assert_int_equal(q.z, 12);
+    assert_int_equal(q.row, 688);
+    assert_int_equal(q.col, 3260);
+    /* each parameter wrong in turn: the code and the locator */
+    static const struct {
+        int i;
+        const char *value;
+        int status;
+        const char *code, *locator;
+    } bad[] = {
+        {0, "WMS", 400, "InvalidParameterValue", "service"},   {1, "GetMap", 501, "OperationNotSupported", "request"},
+        {2, "2.0.0", 400, "InvalidParameterValue", "version"}, {3, "nope", 400, "InvalidParameterValue", "layer"},
+        {4, "fancy", 400, "InvalidParameterValue", "style"},   {5, "image/jpeg", 400, "InvalidParameterValue", "format"},
+        {6, "EPSG:4326", 400, "InvalidParameterValue", "tilematrixset"},
+        {7, "0", 400, "InvalidParameterValue", "tilematrix"},  {7, "21", 400, "InvalidParameterValue", "tilematrix"},
+        {8, "-1", 400, "InvalidParameterValue", "tilerow"},    {8, "2048", 400, "TileOutOfRange", "tilerow"},
+        {9, "4096", 400, "TileOutOfRange", "tilecol"},         {9, "", 400, "MissingParameterValue", "tilecol"},
+    };
+    for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
+        const char *vv[10];
+        memcpy(vv, v, sizeof vv);
+        vv[bad[b].i] = bad[b].value;
+        rm_wmts_kvp_parse(k, vv, 10, layers, 2, 0, 20, &q);
+        assert_false(q.ok);
+        assert_int_equal(q.status, bad[b].status);
+        assert_string_equal(q.code, bad[b].code);
+        assert_string_equal(q.locator, bad[b].locator);
+    }
+    rm_wmts_kvp_parse(k, v, 9, layers, 2, 0, 20, &q); /* no TILECOL */
+    assert_false(q.ok);
+    assert_string_equal(q.code, "MissingParameterValue");
+    assert_string_equal(q.locator, "tilecol");
+}
+
 static void test_mercator(void **state)
 {
     (void)state;
@@ -213,6 +316,7 @@ int main(void)
         cmocka_unit_test(test_tiles),   cmocka_unit_test(test_tiles_bad), cmocka_unit_test(test_not_found),
         cmocka_unit_test(test_api_and_json), cmocka_unit_test(test_static), cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_notify),  cmocka_unit_test(test_etag),      cmocka_unit_test(test_mercator),
+        cmocka_unit_test(test_wmts_routes), cmocka_unit_test(test_wmts_kvp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

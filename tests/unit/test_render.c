@@ -140,9 +140,9 @@ point_wkb(double lon, double lat, size_t *len)
 
 /* Renders one layer (the style's first) with the given features. */
 static img
-render1(const rm_style *s, int z, int x, int y, int scale, const rm_feature *f, int nf)
+render1_tms(const rm_style *s, rm_tms tms, int z, int x, int y, int scale, const rm_feature *f, int nf)
 {
-	rm_render  *r = rm_render_new(s, z, x, y, scale);
+	rm_render  *r = rm_render_new_tms(s, tms, z, x, y, scale);
 	unsigned char *png;
 	size_t		len;
 	int			i,
@@ -165,6 +165,12 @@ render1(const rm_style *s, int z, int x, int y, int scale, const rm_feature *f, 
 	im = decode(png, len);
 	free(png);
 	return im;
+}
+
+static img
+render1(const rm_style *s, int z, int x, int y, int scale, const rm_feature *f, int nf)
+{
+	return render1_tms(s, RM_TMS_WEBMERCATOR, z, x, y, scale, f, nf);
 }
 
 /* ---- tests -------------------------------------------------------------- */
@@ -504,6 +510,134 @@ test_hatch_seamless(void **state)
 	free(s);
 }
 
+/*
+ * CGCS2000Quad (lon/lat): the matrix (2^z x 2^(z-1) tiles, origin (-180, 90),
+ * no level 0), the projection, and the hatch of a zone centred on the corner
+ * of four tiles continuing the global pixel grid across both edges; the zone
+ * is an ellipse, 1/cos(lat) wider than tall, not a warped Mercator circle.
+ */
+static void
+test_cgcs2000(void **state)
+{
+	rm_style   *s = style("{\"layers\": [{\"type\": \"undrilled\", \"spacing\": 7, \"width\": 1.2}]}");
+	rm_proj		p;
+	char		err[128];
+	double		gx,
+				gy,
+				lon,
+				lat,
+				box[4];
+	size_t		len;
+	unsigned char *g;
+	rm_feature	f = {.radius_m = 3000, .level = 1};
+	int			z = 13,
+				x,
+				y,
+				t,
+				i,
+				j,
+				hits = 0,
+				left = 256,
+				right = -1,
+				top = 256,
+				bottom = -1;
+
+	assert_int_equal(rm_tms_parse("CGCS2000Quad"), RM_TMS_CGCS2000);
+	assert_int_equal(rm_tms_parse("cgcs2000quad"), -1);
+	assert_int_equal(rm_tms_tile_check(RM_TMS_CGCS2000, 0, 0, 0, 1, err, sizeof err), -1);
+	assert_non_null(strstr(err, "z = 0"));
+	assert_int_equal(rm_tms_tile_check(RM_TMS_CGCS2000, 1, 1, 0, 1, err, sizeof err), 0);
+	assert_int_equal(rm_tms_tile_check(RM_TMS_CGCS2000, 1, 0, 1, 1, err, sizeof err), -1);
+	assert_int_equal(rm_tms_tile_check(RM_TMS_CGCS2000, 22, 4194303, 2097151, 2, err, sizeof err), 0);
+	assert_int_equal(rm_tms_tile_check(RM_TMS_CGCS2000, 22, 0, 2097152, 1, err, sizeof err), -1);
+	assert_null(rm_render_new_tms(s, RM_TMS_CGCS2000, 0, 0, 0, 1));
+	/* 180 / 2^(z-1) / 256 degrees per pixel, origin (-180, 90) */
+	rm_proj_tile_tms(&p, RM_TMS_CGCS2000, 5, 0, 0, 1);
+	rm_proj_forward(&p, -180, 90, &gx, &gy);
+	assert_float_equal(gx, 0, 1e-9);
+	assert_float_equal(gy, 0, 1e-9);
+	rm_proj_forward(&p, 106.5, 29.5, &gx, &gy);
+	assert_float_equal(gx, (106.5 + 180) / (180.0 / 16 / 256), 1e-6);
+	assert_float_equal(gy, (90 - 29.5) / (180.0 / 16 / 256), 1e-6);
+	rm_proj_inverse(&p, gx, gy, &lon, &lat);
+	assert_float_equal(lon, 106.5, 1e-9);
+	assert_float_equal(lat, 29.5, 1e-9);
+	rm_proj_tile_tms(&p, RM_TMS_CGCS2000, 5, 0, 15, 1);
+	rm_proj_bounds(&p, 0, box);
+	assert_float_equal(box[0], -180, 1e-9);
+	assert_float_equal(box[1], -90, 1e-9);
+	assert_float_equal(box[2], -180 + 11.25, 1e-9);
+	assert_float_equal(box[3], -90 + 11.25, 1e-9);
+
+	/* a zone centred on the corner of tiles (x, y) .. (x + 1, y + 1) */
+	rm_proj_tile_tms(&p, RM_TMS_CGCS2000, z, 0, 0, 1);	/* origin (0, 0): global px */
+	rm_proj_forward(&p, 106.55, 29.56, &gx, &gy);
+	x = (int) floor(gx / 256);
+	y = (int) floor(gy / 256);
+	rm_proj_inverse(&p, (x + 1) * 256.0, (y + 1) * 256.0, &lon, &lat);
+	g = point_wkb(lon, lat, &len);
+	f.wkb = g;
+	f.wkb_len = len;
+	for (t = 0; t < 4; t++)
+	{
+		int			tx = x + t % 2,
+					ty = y + t / 2;
+		img			im = render1_tms(s, RM_TMS_CGCS2000, z, tx, ty, 1, &f, 1);
+
+		for (j = 0; j < 256; j++)
+			for (i = 0; i < 256; i++)
+			{
+				long		gi = (long) tx * 256 + i,
+							gj = (long) ty * 256 + j;
+				int			on = ((gi + gj) % 7) < 1 || ((gi - gj) % 7 + 7) % 7 < 1;
+				uint32_t	q = im.px[j * 256 + i];
+				double		dx = gi + 0.5 - (x + 1) * 256.0,
+							dy = gj + 0.5 - (y + 1) * 256.0;
+
+				if (t == 1 && j == 255 && (q >> 24))
+				{
+					if (i < left)
+						left = i;
+					if (i > right)
+						right = i;
+				}
+				if (t == 2 && i == 255 && (q >> 24))
+				{
+					if (j < top)
+						top = j;
+					if (j > bottom)
+						bottom = j;
+				}
+				if (hypot(dx, dy) > 40)
+					continue;	/* well inside the zone only */
+				if (on)
+				{
+					assert_int_equal(q, 0xFF7F0000u);
+					hits++;
+				}
+				else
+					assert_int_equal(q, 0);
+			}
+		free(im.px);
+	}
+	assert_true(hits > 200);
+	/* tile (x+1, y): the zone's half-width along its bottom row (east-west
+	 * radius) is 1/cos(lat) times the half-height along the left column of
+	 * tile (x, y+1) (north-south radius), within the ellipsoid's flattening */
+	{
+		double		c = cos(lat * M_PI / 180),
+					ew = right + 1.0,	/* east of the corner, along the row above it */
+					ns = bottom + 1.0,	/* south of it, along the column west of it */
+					want = (1 - 0.00669438 * c * c) / c;	/* M / (N cos lat) */
+
+		/* the hatch reaches the corner's row and column; the outline ends them */
+		assert_true(left < 7 && top < 7);
+		assert_float_equal(ew / ns, want, 0.02);
+	}
+	free(g);
+	free(s);
+}
+
 /* A label over a tile edge is drawn by both tiles, the same pixels on each
  * side; a label that fits inside one tile is not repeated on the other. */
 static void
@@ -766,6 +900,7 @@ main(void)
 		cmocka_unit_test(test_line_buffer_width),
 		cmocka_unit_test(test_polygon_zone),
 		cmocka_unit_test(test_hatch_seamless),
+		cmocka_unit_test(test_cgcs2000),
 		cmocka_unit_test(test_labels_across_edges),
 		cmocka_unit_test(test_label_collision),
 		cmocka_unit_test(test_borders_and_deep_zoom),
