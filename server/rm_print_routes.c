@@ -3,9 +3,10 @@
  *
  * Cache: a small LRU of whole responses, keyed by the normalised request
  * (the date filled in when as_of is absent). Each entry remembers the tile
- * cache's generation when its query started; any NOTIFY riskmap_tiles bumps
+ * cache's generation when its query started; any change row the feed reads bumps
  * that generation, so every entry made before it is stale (the simplest sound
- * rule: a sheet or a ledger may show any table). A render that saw the
+ * rule: a sheet or a ledger may show any table). The generation moves with
+ * every riskmap.tile_change row the feed reads. A render that saw the
  * generation change while it ran is served but not stored.
  * At most RM_PRINT_MAX_INFLIGHT renders run at once; more get 503. */
 #include "rm_print_routes.h"

@@ -3,8 +3,9 @@
  *   GET /print/atlas.pdf?style=&paper=&landscape=&as_of=        riskmap.atlas_pdf
  *   GET /export/ledger.xlsx?district=&as_of=                    rm_ledger (GDAL)
  * with Content-Type, Content-Disposition (RFC 6266 filename*, UTF-8), ETag
- * and 304. Responses are cached and every NOTIFY riskmap_tiles drops them all
- * (an entry is valid only for the tile cache's generation it was made in). */
+ * and 304. Responses are cached and every change row of the invalidation feed
+ * (riskmap.tile_change) drops them all (an entry is valid only for the tile
+ * cache's generation it was made in). */
 #ifndef RM_PRINT_ROUTES_H
 #define RM_PRINT_ROUTES_H
 
