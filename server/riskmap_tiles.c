@@ -6,6 +6,7 @@
 #include "rm_guard.h"
 #include "rm_listen.h"
 #include "rm_parse.h"
+#include "rm_print_routes.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -797,6 +798,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     }
     if (cfg.verbose)
         fprintf(stderr, "riskmap-tiles: %s %s\n", method, url);
+    if (rm_print_route(url) != RM_PRINT_NONE) /* map sheets and ledgers: rm_print_routes.c */
+        return rm_print_handle(c, url);
     struct rm_route rt;
     rm_route_parse(url, strlen(url), &rt);
     switch (rt.kind) {
@@ -1056,6 +1059,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "riskmap-tiles: out of memory\n");
         return 1;
     }
+    const struct rm_print_hooks print_hooks = {send_error, send_query_error, add_common_headers};
+    rm_print_init(pool, cache, cfg.read_conninfo ? cfg.read_conninfo : cfg.conninfo, &print_hooks);
     struct rm_listener *listener =
         rm_listener_start(cfg.conninfo, cache, cfg.styles, cfg.n_styles, cfg.margin_px, cfg.verbose,
                           cfg.read_conninfo ? rm_replica_new(cfg.read_conninfo, 10000, cfg.verbose) : NULL);
@@ -1099,6 +1104,7 @@ int main(int argc, char **argv)
     MHD_stop_daemon(d);
     rm_guard_stop(guard);
     rm_listener_stop(listener);
+    rm_print_shutdown();
     rm_cache_free(cache);
     rm_pool_free(pool);
     return 0;

@@ -7,5 +7,6 @@
 extern char *riskmap_revision_interval;
 extern int riskmap_max_targets_per_drill;
 extern int riskmap_max_vertices;
+extern int riskmap_evacuation_max_pairs;
 
 #endif
