@@ -90,13 +90,14 @@ END $$;
 COMMENT ON FUNCTION ledger_drills(date, text) IS
     'Ledger of the drills of p_as_of''s year (organised or joined by the district): class, form, blind, joint, status, materials.';
 
--- The ledgers also read tables the tiles do not draw: a change there sends a
--- NOTIFY riskmap_tiles with an empty box ('0 0 0 0': no tile is dropped), so
--- that riskmap-tiles drops its cached sheets and ledgers (rm_print_routes.c).
+-- The ledgers also read tables the tiles do not draw: a change there writes a
+-- change row with an empty box ('0 0 0 0': no tile is dropped) to the tile
+-- feed (riskmap._tile_change_add, 70_notify.sql), so that riskmap-tiles drops
+-- its cached sheets and ledgers (rm_print_routes.c).
 CREATE FUNCTION _ledger_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM pg_notify('riskmap_tiles', '0 0 0 0');
+    PERFORM riskmap._tile_change_add('0 0 0 0');
     RETURN NULL;
 END $$;
 DO $$
