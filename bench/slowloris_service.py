@@ -11,12 +11,15 @@ reopening whatever the server closes. Meanwhile a normal client from
 5 s timeout. Prints how many of its requests were answered 200 and the median
 and slowest answer times, and how many slow connections the server held."""
 import http.client
+import os
 import selectors
-import socket
 import statistics
 import sys
 import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'security'))
+from loris import open_slow  # noqa: E402
 
 port, tile = int(sys.argv[1]), sys.argv[2]
 n_slow = int(sys.argv[3]) if len(sys.argv) > 3 else 4200
@@ -33,16 +36,9 @@ def loris():
     socks = {}
 
     def open_one(src):
-        s = socket.socket()
-        s.settimeout(1)
-        try:
-            s.bind((src, 0))
-            s.connect(('127.0.0.1', port))
-            s.sendall(b'GET ' + tile.encode() + b' HTTP/1.1\r\nHost: x\r\n')
-        except OSError:
-            s.close()
+        s = open_slow(src, port, tile, timeout=1)
+        if s is None:
             return False
-        s.setblocking(False)
         sel.register(s, selectors.EVENT_READ)
         socks[s] = src
         return True
