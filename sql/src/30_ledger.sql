@@ -235,11 +235,7 @@ BEGIN
         UNION ALL
         SELECT s.id, 'no_drill' FROM s
         WHERE s.risk_level <= 2
-          AND NOT EXISTS (SELECT 1 FROM riskmap.drill_target t JOIN riskmap.drill d ON d.id = t.drill_id
-                          WHERE t.source_id = s.id AND d.year = v_year AND d.status IN ('planned', 'completed'))
-          AND NOT EXISTS (SELECT 1 FROM riskmap.drill d
-                          WHERE d.area && s.geom AND ST_Intersects(d.area, s.geom)
-                            AND d.year = v_year AND d.status IN ('planned', 'completed'))
+          AND NOT EXISTS (SELECT 1 FROM riskmap._drilled_sources(v_year) ds WHERE ds.source_id = s.id)
     )
     SELECT s.id, s.name, s.district_code, s.risk_level, r.reason
     FROM r JOIN s ON s.id = r.id

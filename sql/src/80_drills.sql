@@ -17,14 +17,8 @@ LANGUAGE sql STABLE AS $$
     WITH cats AS (
         SELECT c.category, row_number() OVER (ORDER BY c.category)::integer AS idx
         FROM (SELECT DISTINCT rs.category FROM riskmap.risk_source rs) c
-    ), this_year AS (
-        SELECT d.id, d.area FROM riskmap.drill d
-        WHERE d.year = p_year AND d.status IN ('planned', 'completed')
     ), covered AS (
-        SELECT t.source_id FROM riskmap.drill_target t JOIN this_year y ON y.id = t.drill_id
-        UNION
-        SELECT rs.id FROM riskmap.risk_source rs JOIN this_year y
-          ON y.area IS NOT NULL AND y.area && rs.geom AND ST_Intersects(y.area, rs.geom)
+        SELECT ds.source_id FROM riskmap._drilled_sources(p_year) ds
     ), last_drill AS (
         SELECT z.source_id, max(z.year) AS year FROM (
             SELECT t.source_id, d.year FROM riskmap.drill_target t JOIN riskmap.drill d ON d.id = t.drill_id

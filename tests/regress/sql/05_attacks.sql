@@ -1,13 +1,8 @@
 -- Issue 9: the attacks of a hostile district lead and a hostile database
 -- owner, each one a regression test (each failed on 0.1).
 \set VERBOSITY terse
-CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+\getenv regress_helpers RISKMAP_REGRESS_HELPERS
+\i :regress_helpers
 -- The SQLSTATE and the message up to the row's generated id.
 CREATE FUNCTION pg_temp.state(q text) RETURNS text LANGUAGE plpgsql AS $$
 BEGIN

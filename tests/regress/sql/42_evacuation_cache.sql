@@ -96,7 +96,10 @@ SELECT count(*) FROM riskmap.evacuation_assignment(3600, 1.2, true);
 ROLLBACK TO SAVEPOINT before2;
 SAVEPOINT before3;
 SET LOCAL statement_timeout = '30ms';
+-- terse: the CONTEXT names whichever statement the timeout interrupted
+\set VERBOSITY terse
 SELECT count(*) FROM riskmap.evacuation_catchments(3600, 1.2, true);
+\set VERBOSITY default
 ROLLBACK TO SAVEPOINT before3;
 SELECT * FROM pg_temp.contexts();
 SET LOCAL statement_timeout = 0;

@@ -3,17 +3,6 @@
 \set VERBOSITY terse
 \getenv regress_helpers RISKMAP_REGRESS_HELPERS
 \i :regress_helpers
--- Start from empty tables and the seeded quotas, whatever earlier suites left.
-CREATE PROCEDURE pg_temp.clean() LANGUAGE plpgsql SET client_min_messages = warning AS $$
-BEGIN
-    TRUNCATE riskmap.district, riskmap.department, riskmap.risk_source, riskmap.plan, riskmap.plan_link,
-             riskmap.plan_event, riskmap.shelter, riskmap.population, riskmap.road, riskmap.drill,
-             riskmap.drill_target, riskmap.drill_material, riskmap.improvement_action, riskmap.drill_scenario,
-             riskmap.user_district, riskmap.workday_override CASCADE;
-    DELETE FROM riskmap.drill_quota;
-    INSERT INTO riskmap.drill_quota VALUES ('district', 'comprehensive', 1, NULL), ('district', 'special', 2, NULL),
-                                           ('department', 'special', 1, 2);
-END $$;
 -- A plain SQL function (SECURITY INVOKER) that reads stored scenarios.
 CREATE FUNCTION pg_temp.peek(p_drill bigint) RETURNS jsonb LANGUAGE sql AS
 $$ SELECT scenario FROM riskmap.drill_scenario WHERE drill_id = p_drill $$;

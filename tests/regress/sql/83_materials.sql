@@ -5,17 +5,6 @@
 \i :regress_helpers
 SET regress.err_mask = '(action|drill_material of drill|improvement_action of drill) \d+';
 SET regress.err_mask_to = '\1 #';
--- Start from empty tables and the seeded quotas, whatever earlier suites left.
-CREATE PROCEDURE pg_temp.clean() LANGUAGE plpgsql SET client_min_messages = warning AS $$
-BEGIN
-    TRUNCATE riskmap.district, riskmap.department, riskmap.risk_source, riskmap.plan, riskmap.plan_link,
-             riskmap.plan_event, riskmap.shelter, riskmap.population, riskmap.road, riskmap.drill,
-             riskmap.drill_target, riskmap.drill_material, riskmap.improvement_action, riskmap.drill_scenario,
-             riskmap.user_district, riskmap.workday_override CASCADE;
-    DELETE FROM riskmap.drill_quota;
-    INSERT INTO riskmap.drill_quota VALUES ('district', 'comprehensive', 1, NULL), ('district', 'special', 2, NULL),
-                                           ('department', 'special', 1, 2);
-END $$;
 DROP ROLE IF EXISTS rm_mat_lead_a;
 CREATE ROLE rm_mat_lead_a LOGIN IN ROLE riskmap_district;
 GRANT EXECUTE ON FUNCTION pg_temp.err(text) TO PUBLIC;
