@@ -90,20 +90,16 @@ END $$;
 COMMENT ON FUNCTION ledger_drills(date, text) IS
     'Ledger of the drills of p_as_of''s year (organised or joined by the district): class, form, blind, joint, status, materials.';
 
--- The ledgers also read tables the tiles do not draw: a change there writes
--- a riskmap.tile_change row with an empty box ('0 0 0 0': no tile is
--- dropped) and wakes riskmap-tiles up, so that it drops its cached sheets and
--- ledgers (server/rm_print_routes.c: every change row empties them). Only
--- trigger functions that are SECURITY DEFINER may write tile_change (see
--- 70_notify.sql); this one qualifies every name and pins its path.
+-- The ledgers also read tables the tiles do not draw: a change there writes a
+-- change row with an empty box ('0 0 0 0': no tile is dropped) to the tile
+-- feed (riskmap._tile_change_add, 70_notify.sql), so that riskmap-tiles drops
+-- its cached sheets and ledgers (rm_print_routes.c).
 CREATE FUNCTION _ledger_changed() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO riskmap.tile_change (payload) VALUES ('0 0 0 0');
-    PERFORM pg_catalog.pg_notify('riskmap_tiles', '');
+    PERFORM riskmap._tile_change_add('0 0 0 0');
     RETURN NULL;
 END $$;
-REVOKE ALL ON FUNCTION _ledger_changed() FROM PUBLIC;
 DO $$
 DECLARE t text;
 BEGIN

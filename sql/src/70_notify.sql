@@ -9,8 +9,11 @@
 -- drill_target) mark the zones of the sources they touch; a drill marks its
 -- area, its targets' zones and the zones of the sources its area meets.
 --
--- Only these triggers may write tile_change (their function is SECURITY
--- DEFINER; nobody else holds INSERT/UPDATE/DELETE on it). NOTIFY riskmap_tiles
+-- Only these triggers may write tile_change: nobody holds INSERT/UPDATE/DELETE
+-- on it; the one writer is _tile_change_add (SECURITY DEFINER, search_path
+-- pg_catalog, pg_temp, every name qualified), which only roles that may write
+-- the tables (riskmap_district, riskmap_office) may execute, and only from a
+-- trigger. The extents are computed by the invoker (SELECT is open to them). NOTIFY riskmap_tiles
 -- is only a wake-up: its payload is empty and riskmap-tiles ignores whatever
 -- payload arrives, so anybody's `NOTIFY riskmap_tiles, '*'` costs one cheap
 -- read and drops nothing. riskmap-tiles LISTENs, and on each wake-up reads the
@@ -35,6 +38,24 @@ CREATE TABLE tile_change_mark (
 REVOKE ALL ON tile_change, tile_change_mark FROM PUBLIC, riskmap_reader, riskmap_district, riskmap_office;
 GRANT SELECT ON tile_change, tile_change_mark TO riskmap_reader;
 
+-- The feed's one writer: one change row and the wake-up. SECURITY DEFINER (the
+-- writers hold no rights on tile_change) with pg_catalog, pg_temp as its path
+-- and every name qualified, so nothing planted in any schema runs in it. Called
+-- by the statement triggers (as the writer); readers may not execute it, and a
+-- direct call outside a trigger is refused.
+CREATE FUNCTION _tile_change_add(p_payload text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF pg_catalog.pg_trigger_depth() OPERATOR(pg_catalog.<) 1 THEN
+        RAISE EXCEPTION 'riskmap.tile_change is written by the extension''s triggers only'
+            USING ERRCODE = '42501';
+    END IF;
+    INSERT INTO riskmap.tile_change (payload) VALUES (p_payload);
+    PERFORM pg_catalog.pg_notify('riskmap_tiles', '');
+END $$;
+REVOKE ALL ON FUNCTION _tile_change_add(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION _tile_change_add(text) TO riskmap_district, riskmap_office;
+
 -- The bounding box of g grown by r metres on the ground, a little generously
 -- (1 % and the longitude degree at the box's widest latitude).
 CREATE FUNCTION _notify_zone_box(g geometry, r double precision) RETURNS box2d
@@ -50,8 +71,7 @@ BEGIN
                      r * 1.01 / 110574.0);
 END $$;
 
--- One change row plus the wake-up. Runs inside _tiles_changed (as its owner);
--- called by anyone else it fails on tile_change's rights.
+-- One change row plus the wake-up (through _tile_change_add).
 CREATE FUNCTION _notify_tiles(b box2d, p_styles text DEFAULT '') RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -65,17 +85,15 @@ BEGIN
     ELSE
         p := format('%s %s %s %s%s', ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b), p_styles);
     END IF;
-    INSERT INTO riskmap.tile_change (payload) VALUES (p);
-    PERFORM pg_notify('riskmap_tiles', '');
+    PERFORM riskmap._tile_change_add(p);
 END $$;
 
 -- One statement-level trigger function for all tables. The transition tables
 -- are called old_rows / new_rows; %1$I below is one of them.
--- SECURITY DEFINER: the extents come from rows the writer may not see (RLS),
--- and only it may write tile_change; its search_path is pinned below
--- (pg_catalog first, then riskmap, PostGIS's schema, pg_temp).
+-- SECURITY INVOKER: every writer may read the rows the extents come from
+-- (SELECT policies are open); only the write goes through _tile_change_add.
 CREATE FUNCTION _tiles_changed() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER AS $$
+LANGUAGE plpgsql AS $$
 DECLARE
     q      text;
     styles text := '';
@@ -84,8 +102,7 @@ DECLARE
     t      text;
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
-        INSERT INTO riskmap.tile_change (payload) VALUES ('*');
-        PERFORM pg_notify('riskmap_tiles', '');
+        PERFORM riskmap._tile_change_add('*');
         RETURN NULL;
     END IF;
     CASE TG_TABLE_NAME
@@ -121,8 +138,7 @@ BEGIN
         q := 'SELECT ST_Extent(riskmap._notify_zone_box(rs.geom, rs.impact_radius_m)) FROM %1$I x'
              ' JOIN riskmap.plan_link l ON l.plan_id = x.id JOIN riskmap.risk_source rs ON rs.id = l.source_id';
     ELSE
-        INSERT INTO riskmap.tile_change (payload) VALUES ('*');
-        PERFORM pg_notify('riskmap_tiles', '');
+        PERFORM riskmap._tile_change_add('*');
         RETURN NULL;
     END CASE;
     FOREACH t IN ARRAY CASE TG_OP WHEN 'INSERT' THEN ARRAY['new_rows']
@@ -141,37 +157,27 @@ END $$;
 -- minute ago, go (every live riskmap-tiles has read them long since). Safe for
 -- anyone to call; riskmap-tiles (riskmap_reader) does, now and then.
 CREATE FUNCTION _tile_changes_prune() RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     m record;
     n bigint;
 BEGIN
     SELECT snap, taken INTO m FROM riskmap.tile_change_mark FOR UPDATE;
     IF NOT FOUND THEN
-        INSERT INTO riskmap.tile_change_mark (snap, taken) VALUES (pg_current_snapshot(), now())
+        INSERT INTO riskmap.tile_change_mark (snap, taken) VALUES (pg_catalog.pg_current_snapshot(), pg_catalog.now())
         ON CONFLICT DO NOTHING;
         RETURN 0;
-    ELSIF m.taken > now() - interval '1 minute' THEN
+    ELSIF m.taken OPERATOR(pg_catalog.>) pg_catalog.now() OPERATOR(pg_catalog.-) '1 minute'::pg_catalog.interval THEN
         RETURN 0;
     END IF;
-    DELETE FROM riskmap.tile_change WHERE xid < pg_snapshot_xmin(m.snap);
+    DELETE FROM riskmap.tile_change WHERE xid OPERATOR(pg_catalog.<) pg_catalog.pg_snapshot_xmin(m.snap);
     GET DIAGNOSTICS n = ROW_COUNT;
-    UPDATE riskmap.tile_change_mark SET snap = pg_current_snapshot(), taken = now();
+    UPDATE riskmap.tile_change_mark SET snap = pg_catalog.pg_current_snapshot(), taken = pg_catalog.now();
     RETURN n;
 END $$;
-REVOKE ALL ON FUNCTION _tiles_changed(), _tile_changes_prune() FROM PUBLIC;
+REVOKE ALL ON FUNCTION _tile_changes_prune() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION _tile_changes_prune() TO riskmap_reader;
 
--- The two SECURITY DEFINER functions: pg_catalog first, no writable schema.
-DO $$
-DECLARE
-    path text;
-BEGIN
-    SELECT 'pg_catalog, riskmap, ' || quote_ident(n.nspname) || ', pg_temp' INTO path
-    FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'postgis';
-    EXECUTE format('ALTER FUNCTION riskmap._tiles_changed() SET search_path = %s', path);
-    EXECUTE format('ALTER FUNCTION riskmap._tile_changes_prune() SET search_path = %s', path);
-END $$;
 
 DO $$
 DECLARE t text;

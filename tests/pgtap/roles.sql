@@ -150,13 +150,7 @@ FROM (
     FROM rm_secdef d, unnest(d.path) WITH ORDINALITY e(s, i)
 ) x GROUP BY f;
 SELECT is(bad, '{}'::text[], f || ': no schema on its search_path that a non-superuser can create in')
-FROM rm_secdef_writable WHERE f !~ '^riskmap\._tile' ORDER BY f;
--- OPEN (docs/security.md, "Open"): the tile feed's definer functions search
--- PostGIS's schema, public here, with unqualified calls.
-SELECT todo('open: the tile feed''s SECURITY DEFINER functions search PostGIS''s schema (docs/security.md)',
-            (SELECT count(*)::int FROM rm_secdef_writable WHERE f ~ '^riskmap\._tile'));
-SELECT is(bad, '{}'::text[], f || ': no schema on its search_path that a non-superuser can create in')
-FROM rm_secdef_writable WHERE f ~ '^riskmap\._tile' ORDER BY f;
+FROM rm_secdef_writable ORDER BY f;
 
 SELECT * FROM finish();
 ROLLBACK;

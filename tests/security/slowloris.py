@@ -18,10 +18,11 @@ The server must run with --per-ip PER_IP --max-connections MAX_CONNECTIONS
 Asserts behaviour within generous bounds, never timings beyond that."""
 import http.client
 import selectors
-import socket
 import sys
 import threading
 import time
+
+from loris import open_slow
 
 port, per_ip, max_conns, header_s = (int(a) for a in sys.argv[1:5])
 tile = sys.argv[5]
@@ -46,17 +47,9 @@ class Loris:
         self.stop = threading.Event()
 
     def open_one(self, src):
-        s = socket.socket()
-        s.setblocking(True)
-        s.settimeout(2)
-        try:
-            s.bind((src, 0))
-            s.connect(('127.0.0.1', port))
-            s.sendall(b'GET ' + tile.encode() + b' HTTP/1.1\r\nHost: x\r\n')
-        except OSError:
-            s.close()
+        s = open_slow(src, port, tile)
+        if s is None:
             return
-        s.setblocking(False)
         self.sel.register(s, selectors.EVENT_READ)
         self.socks[s] = [src, time.monotonic(), None]
         self.opened += 1

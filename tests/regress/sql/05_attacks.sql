@@ -98,15 +98,14 @@ SELECT pg_temp.err($$UPDATE riskmap.drill SET scheduled_on = '2099-07-16' WHERE 
 RESET ROLE;
 RESET search_path;
 -- Trojans that ran as anyone but the roles above (the extension's owner):
--- none may. OPEN (docs/security.md, "Open"): the tile feed's SECURITY DEFINER
--- trigger riskmap._tiles_changed (sql/src/70_notify.sql) searches PostGIS's
--- schema (public here) and calls format(text, text) unqualified, so the
--- owner's public.format(text, text) runs in it as the extension's owner. The
--- row below records that defect; it must go when that function is fixed.
+-- none may. (The tile feed's trigger riskmap._tiles_changed once ran as the
+-- extension's owner with PostGIS's schema, public here, on its path and called
+-- format(text, text) unqualified; it is SECURITY INVOKER now, and its one
+-- write goes through _tile_change_add, pinned to pg_catalog, pg_temp.)
 SELECT DISTINCT who = current_user AS as_extension_owner, fn, via FROM public.trojan_log
 WHERE who NOT IN ('rm_att_owner', 'rm_att_lead', 'rm_att_office') ORDER BY 1, 2, 3;
 SELECT rolsuper AS owner_became_superuser FROM pg_roles WHERE rolname = 'rm_att_owner';
-ALTER ROLE rm_att_owner NOSUPERUSER;   -- (the open defect above makes it one)
+ALTER ROLE rm_att_owner NOSUPERUSER;   -- (a no-op unless a trojan above made it one)
 SELECT count(*) > 0 AS history_in_the_ledger FROM riskmap.plan_event WHERE plan_id IN (7101, 7102, 7001);
 -- The owner's trojans go; later tests run with public on their path.
 SET ROLE rm_att_owner;
