@@ -348,13 +348,17 @@ typedef struct solver
 	/* forward CSR over arcs */
 	int64_t    *foff;
 	int32_t    *farc;			/* arc index */
+	int32_t    *fadj;
+	double	   *fcost;
+	int32_t		pairs_bound;	/* pairs hold every pair with steps <= this; -1 none */
 	int32_t    *e;				/* earliest arrival at node from any source */
 	int32_t    *d;				/* shortest steps from node to any sink (incl. walk) */
 	/* (source, sink, steps) pairs within the horizon */
 	int32_t    *pair_src,
 			   *pair_snk,
 			   *pair_t;
-	int64_t		n_pairs;
+	int64_t		n_pairs,
+				pairs_cap;
 	double		total;
 	/* output under construction */
 	rm_clr_group *g;
@@ -449,74 +453,143 @@ dists(solver *s)
 	if (rc == RM_OK)
 		for (v = 0; v < p->n_nodes; v++)
 			s->e[v] = isinf(dw.dist[v]) ? NO_TIME : (int32_t) dw.dist[v];
-	/* to the nearest sink, and (source, sink) pairs: one search per sink */
+	/* to the nearest sink */
 	c.off = roff;
 	c.adj = radj;
 	c.cost = rcost;
 	for (v = 0; v < p->n_nodes; v++)
 		s->d[v] = NO_TIME;
-	s->n_pairs = 0;
+	for (i = 0; i < p->n_snk; i++)
 	{
-		int64_t		cap = 1024;
+		srcn[i] = p->snk[i].node;
+		init[i] = p->snk[i].walk;
+	}
+	if (rc == RM_OK)
+		rc = rm_dijkstra_run(&dw, &c, p->n_snk, srcn, init, NULL, s->H, s->w.intr);
+	if (rc == RM_OK)
+		for (v = 0; v < p->n_nodes; v++)
+			s->d[v] = isinf(dw.dist[v]) ? NO_TIME : (int32_t) dw.dist[v];
+	s->fadj = adj;
+	s->fcost = cost;
+	s->pairs_bound = -1;
+	rm_dijkstra_ws_free(&dw);
+	return rc;
+}
 
+/*
+ * (source, sink, steps) pairs with steps <= bound: one forward search per
+ * distinct source node (cells of a zone share few road nodes).
+ */
+static int
+compute_pairs(solver *s, int32_t bound)
+{
+	const rm_clr_problem *p = s->p;
+	rm_dijkstra_ws dw;
+	rm_csr		c;
+	int32_t    *snk_first,
+			   *snk_next,
+			   *done_node,
+				i,
+				j;
+	int64_t		cap = 1024;
+	int			rc;
+
+	if (s->pairs_bound >= bound)
+		return RM_OK;
+	s->n_pairs = 0;
+	snk_first = ws_alloc(&s->w, sizeof(int32_t) * (size_t) (p->n_nodes + 1));
+	snk_next = ws_alloc(&s->w, sizeof(int32_t) * (size_t) (p->n_snk + 1));
+	done_node = ws_zalloc(&s->w, sizeof(int32_t) * (size_t) (p->n_nodes + 1));
+	if (!s->pair_src)
+	{
 		s->pair_src = ws_alloc(&s->w, sizeof(int32_t) * cap);
 		s->pair_snk = ws_alloc(&s->w, sizeof(int32_t) * cap);
 		s->pair_t = ws_alloc(&s->w, sizeof(int32_t) * cap);
-		if (s->w.oom)
-			rc = RM_ENOMEM;
-		for (i = 0; rc == RM_OK && i < p->n_snk; i++)
+		s->pairs_cap = cap;
+	}
+	if (s->w.oom)
+		return RM_ENOMEM;
+	for (i = 0; i < p->n_nodes; i++)
+		snk_first[i] = -1;
+	for (j = p->n_snk - 1; j >= 0; j--)
+	{
+		snk_next[j] = snk_first[p->snk[j].node];
+		snk_first[p->snk[j].node] = j;
+	}
+	if ((rc = rm_dijkstra_ws_init(&dw, s->w.a, p->n_nodes)) != RM_OK)
+		return rc;
+	c.n = p->n_nodes;
+	c.off = s->foff;
+	c.adj = s->fadj;
+	c.cost = s->fcost;
+	for (i = 0; rc == RM_OK && i < p->n_src; i++)
+	{
+		int32_t		v = p->src[i].node,
+					minwalk = NO_TIME,
+					k,
+					t;
+
+		if (done_node[v])
+			continue;
+		done_node[v] = 1;
+		for (k = i; k < p->n_src; k++)
+			if (p->src[k].node == v && p->src[k].walk < minwalk)
+				minwalk = p->src[k].walk;
+		if (minwalk > bound)
+			continue;
+		rc = rm_dijkstra_run(&dw, &c, 1, &v, NULL, NULL, bound - minwalk, s->w.intr);
+		if (rc != RM_OK)
+			break;
+		for (t = 0; t < dw.n_touched; t++)
 		{
-			int32_t		sn = p->snk[i].node,
-						j;
-			double		w0 = p->snk[i].walk;
-			int32_t		t;
+			int32_t		x = dw.touched[t];
 
-			rc = rm_dijkstra_run(&dw, &c, 1, &sn, &w0, NULL, s->H, s->w.intr);
-			if (rc != RM_OK)
-				break;
-			for (t = 0; t < dw.n_touched; t++)
-			{
-				int32_t		x = dw.touched[t];
-
-				if (dw.dist[x] < s->d[x])
-					s->d[x] = (int32_t) dw.dist[x];
-			}
-			for (j = 0; j < p->n_src; j++)
-			{
-				double		dd = dw.dist[p->src[j].node];
-
-				if (isinf(dd) || dd + p->src[j].walk > s->H)
-					continue;
-				if (s->n_pairs == cap)
+			for (j = snk_first[x]; j >= 0; j = snk_next[j])
+				for (k = i; k < p->n_src; k++)
 				{
-					int32_t    *a1 = ws_alloc(&s->w, sizeof(int32_t) * cap * 2),
-							   *a2 = ws_alloc(&s->w, sizeof(int32_t) * cap * 2),
-							   *a3 = ws_alloc(&s->w, sizeof(int32_t) * cap * 2);
+					int64_t		tt;
 
-					if (s->w.oom)
+					if (p->src[k].node != v)
+						continue;
+					tt = (int64_t) p->src[k].walk + (int64_t) dw.dist[x] + p->snk[j].walk;
+					if (tt > bound)
+						continue;
+					if (s->n_pairs == s->pairs_cap)
 					{
-						rc = RM_ENOMEM;
-						break;
+						int64_t		nc = s->pairs_cap * 2;
+						int32_t    *a1 = ws_alloc(&s->w, sizeof(int32_t) * nc),
+								   *a2 = ws_alloc(&s->w, sizeof(int32_t) * nc),
+								   *a3 = ws_alloc(&s->w, sizeof(int32_t) * nc);
+
+						if (s->w.oom)
+						{
+							rm_dijkstra_ws_free(&dw);
+							return RM_ENOMEM;
+						}
+						memcpy(a1, s->pair_src, sizeof(int32_t) * s->n_pairs);
+						memcpy(a2, s->pair_snk, sizeof(int32_t) * s->n_pairs);
+						memcpy(a3, s->pair_t, sizeof(int32_t) * s->n_pairs);
+						ws_release(&s->w, s->pair_src);
+						ws_release(&s->w, s->pair_snk);
+						ws_release(&s->w, s->pair_t);
+						s->pair_src = a1;
+						s->pair_snk = a2;
+						s->pair_t = a3;
+						s->pairs_cap = nc;
 					}
-					memcpy(a1, s->pair_src, sizeof(int32_t) * cap);
-					memcpy(a2, s->pair_snk, sizeof(int32_t) * cap);
-					memcpy(a3, s->pair_t, sizeof(int32_t) * cap);
-					ws_release(&s->w, s->pair_src);
-					ws_release(&s->w, s->pair_snk);
-					ws_release(&s->w, s->pair_t);
-					s->pair_src = a1;
-					s->pair_snk = a2;
-					s->pair_t = a3;
-					cap *= 2;
+					s->pair_src[s->n_pairs] = k;
+					s->pair_snk[s->n_pairs] = j;
+					s->pair_t[s->n_pairs] = (int32_t) tt;
+					s->n_pairs++;
 				}
-				s->pair_src[s->n_pairs] = j;
-				s->pair_snk[s->n_pairs] = i;
-				s->pair_t[s->n_pairs] = (int32_t) dd + p->src[j].walk;
-				s->n_pairs++;
-			}
 		}
 	}
 	rm_dijkstra_ws_free(&dw);
+	ws_release(&s->w, snk_first);
+	ws_release(&s->w, snk_next);
+	ws_release(&s->w, done_node);
+	if (rc == RM_OK)
+		s->pairs_bound = bound;
 	return rc;
 }
 
@@ -532,8 +605,11 @@ relax_flow(solver *s, int32_t T, double *value)
 	int64_t		k;
 	int32_t		i;
 	int			rc;
-	size_t		mark = (size_t) s->w.n_ptrs;
+	size_t		mark;
 
+	if ((rc = compute_pairs(s, T)) != RM_OK)
+		return rc;
+	mark = (size_t) s->w.n_ptrs;
 	rc = mf_init(&s->w, &f, p->n_src + p->n_snk + 2, s->n_pairs + p->n_src + p->n_snk);
 	if (rc != RM_OK)
 		return rc;
@@ -555,12 +631,13 @@ relax_flow(solver *s, int32_t T, double *value)
 
 /* smallest T with relax_flow(T) >= target (target > 0 reachable by H) */
 static int
-relax_bound(solver *s, double target, int32_t *lb)
+relax_bound(solver *s, double target, int32_t hi, int32_t *lb)
 {
-	int32_t		lo = 0,
-				hi = s->H;
+	int32_t		lo = 0;
 	int			rc;
 
+	if ((rc = compute_pairs(s, hi)) != RM_OK)
+		return rc;
 	while (lo < hi)
 	{
 		int32_t		mid = lo + (hi - lo) / 2;
@@ -581,7 +658,7 @@ relax_bound(solver *s, double target, int32_t *lb)
 /* relaxation 2: a minimum cut of the capacitated static network        */
 
 static int
-cut_bound(solver *s, double target, int32_t *lb)
+cut_bound(solver *s, double target, int32_t bound, int32_t *lb)
 {
 	const rm_clr_problem *p = s->p;
 	mf			f;
@@ -618,7 +695,7 @@ cut_bound(solver *s, double target, int32_t *lb)
 		const rm_clr_arc *a = &p->arcs[k];
 
 		if (s->e[a->from] == NO_TIME || s->d[a->to] == NO_TIME ||
-			(int64_t) s->e[a->from] + a->steps + s->d[a->to] > s->H)
+			(int64_t) s->e[a->from] + a->steps + s->d[a->to] > bound)
 			continue;
 		arc_of[f.m] = k;
 		mf_add(&f, 2 + a->from, 2 + a->to, a->cap);
@@ -666,7 +743,7 @@ cut_bound(solver *s, double target, int32_t *lb)
 	{
 		int32_t		T;
 
-		for (T = 0; T <= s->H; T++)
+		for (T = 0; T <= bound; T++)
 		{
 			double		through = 0;
 			int64_t		j;
@@ -677,7 +754,7 @@ cut_bound(solver *s, double target, int32_t *lb)
 			if (through >= target - EPS * (1 + target))
 				break;
 		}
-		*lb = T > s->H ? s->H : T;
+		*lb = T > bound ? bound : T;
 	}
 done:
 	while ((size_t) s->w.n_ptrs > mark)
@@ -1757,23 +1834,24 @@ rm_clearance_solve(const rm_clr_problem *p, const rm_clr_options *opt,
 	}
 	if ((rc = dists(&s)) != RM_OK)
 		goto done;
-	/* proven upper bound on the people served by the horizon */
-	if ((rc = relax_flow(&s, s.H, &upper)) != RM_OK)
-		goto done;
-
 	if (mode != RM_CLR_EXACT)
 	{
 		if ((rc = ccrp(&s, &served_h, &clear_h)) != RM_OK)
 			goto done;
 		out->heuristic_clearance = clear_h;
 	}
+	/* proven upper bound on the people served by the horizon */
+	if (served_h >= s.total - EPS * (1 + s.total))
+		upper = s.total;
+	else if ((rc = relax_flow(&s, s.H, &upper)) != RM_OK)
+		goto done;
 	target = served_h;
 	out->served_proven = mode != RM_CLR_EXACT && served_h >= upper - EPS * (1 + upper);
 	if (target > 0)
 	{
-		if ((rc = relax_bound(&s, target, &lb1)) != RM_OK)
+		if ((rc = relax_bound(&s, target, clear_h, &lb1)) != RM_OK)
 			goto done;
-		if ((rc = cut_bound(&s, target, &lb2)) != RM_OK)
+		if ((rc = cut_bound(&s, target, clear_h, &lb2)) != RM_OK)
 			goto done;
 	}
 	out->served = served_h;
@@ -1800,12 +1878,12 @@ rm_clearance_solve(const rm_clr_problem *p, const rm_clr_options *opt,
 			out->exact_flows++;
 			if (best > 0)
 			{
-				if ((rc = relax_bound(&s, best, &lb1)) != RM_OK)
+				hi = (clear_h >= 0 && served_h >= best - EPS * (1 + best)) ? clear_h : s.H;
+				if ((rc = relax_bound(&s, best, hi, &lb1)) != RM_OK)
 					goto done;
-				if ((rc = cut_bound(&s, best, &lb2)) != RM_OK)
+				if ((rc = cut_bound(&s, best, hi, &lb2)) != RM_OK)
 					goto done;
 				lo = lb1 > lb2 ? lb1 : lb2;
-				hi = (clear_h >= 0 && served_h >= best - EPS * (1 + best)) ? clear_h : s.H;
 				if (lo > hi)
 					lo = hi;
 				while (lo < hi)

@@ -28,6 +28,7 @@
 #include "rm_catchment.h"
 #include "rm_evacuation.h"
 #include "rm_graph.h"
+#include "riskmap_pg.h"
 
 PG_FUNCTION_INFO_V1(riskmap_evacuation_assignment);
 PG_FUNCTION_INFO_V1(riskmap_evacuation_catchments);
@@ -662,4 +663,14 @@ riskmap_evacuation_cache_info(PG_FUNCTION_ARGS)
 	values[4] = Int64GetDatum(cache.ctx ? (int64) MemoryContextMemAllocated(cache.ctx, true) : 0);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	return (Datum) 0;
+}
+
+/* The cached graph for other glue (clearance_fmgr.c). SPI connected. */
+const struct rm_graph *
+riskmap_cached_road_graph(MemoryContext callctx, int64 *n_edges)
+{
+	graph_cache *gc = graph_get(callctx);
+
+	*n_edges = gc->n_edges;
+	return &gc->g;
 }

@@ -16,6 +16,7 @@ PG_MODULE_MAGIC;
 
 char *riskmap_revision_interval = NULL;
 int riskmap_max_targets_per_drill = 5;
+int riskmap_evacuation_step_s = 60;
 
 /* Internal: set by riskmap.plan_transition() for the history trigger. */
 static char *riskmap_transition_on = NULL;
@@ -41,6 +42,14 @@ _PG_init(void)
 							5, 1, 1000,
 							PGC_USERSET,
 							0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("riskmap.evacuation_step_s",
+							"Time step (seconds) of the evacuation clearance model (evacuation_clearance, clearance_report).",
+							NULL,
+							&riskmap_evacuation_step_s,
+							60, 1, 600,
+							PGC_USERSET,
+							GUC_UNIT_S,
 							NULL, NULL, NULL);
 	DefineCustomStringVariable("riskmap.transition_on",
 							   "Internal: the date plan_transition() records in plan_event.",
