@@ -368,6 +368,7 @@ typedef struct solver
 			   *pent;
 	int64_t		n_p,
 				cap_p;
+	double		dropped;		/* flow lost to rounding in decompositions */
 } solver;
 
 static int
@@ -658,7 +659,7 @@ relax_bound(solver *s, double target, int32_t hi, int32_t *lb)
 /* relaxation 2: a minimum cut of the capacitated static network        */
 
 static int
-cut_bound(solver *s, double target, int32_t bound, int32_t *lb)
+cut_bound(solver *s, double target, int32_t bound, int32_t *lb, double *through_at_bound)
 {
 	const rm_clr_problem *p = s->p;
 	mf			f;
@@ -674,6 +675,8 @@ cut_bound(solver *s, double target, int32_t bound, int32_t *lb)
 			   *arc_of;
 
 	*lb = 0;
+	if (through_at_bound)
+		*through_at_bound = INFINITY;
 	rc = mf_init(&s->w, &f, n, p->n_arcs + p->n_src + p->n_snk);
 	if (rc != RM_OK)
 		return rc;
@@ -738,6 +741,16 @@ cut_bound(solver *s, double target, int32_t bound, int32_t *lb)
 				nc++;
 			}
 		}
+	}
+	if (through_at_bound)
+	{
+		int64_t		j;
+		double		through = 0;
+
+		for (j = 0; j < nc; j++)
+			if (bound >= L[j])
+				through += c[j] * (double) (bound - L[j] + 1);
+		*through_at_bound = through;
 	}
 	if (nc > 0 && target > 0)
 	{
@@ -1520,10 +1533,23 @@ decompose(solver *s, tex *x)
 
 				if (u == 0)
 					break;
-				/* stuck on rounding residue: drop it along the path */
-				for (i = 0; i < depth; i++)
+				/*
+				 * Stuck on a rounding residue (inflow of a few 1e-9 whose
+				 * outflow arcs are each below EPS): drop the path's smallest
+				 * flow along it, which is that residue, and start again.
+				 */
 				{
-					f->flow[stack[i]] = 0;
+					double		b = INFINITY;
+
+					for (i = 0; i < depth; i++)
+						if (f->flow[stack[i]] < b)
+							b = f->flow[stack[i]];
+					for (i = 0; i < depth; i++)
+					{
+						f->flow[stack[i]] -= b;
+						f->flow[f->rev[stack[i]]] += b;
+					}
+					s->dropped += b;
 				}
 				for (i = 1; i <= depth; i++)
 					onpath[f->to[stack[i - 1]]] = -1;
@@ -1840,18 +1866,35 @@ rm_clearance_solve(const rm_clr_problem *p, const rm_clr_options *opt,
 			goto done;
 		out->heuristic_clearance = clear_h;
 	}
-	/* proven upper bound on the people served by the horizon */
+	/*
+	 * Proven upper bound on the people served by the horizon: everybody, the
+	 * transportation problem without road capacities, and what a minimum cut
+	 * of the capacitated edges lets through by the horizon.
+	 */
 	if (served_h >= s.total - EPS * (1 + s.total))
 		upper = s.total;
-	else if ((rc = relax_flow(&s, s.H, &upper)) != RM_OK)
-		goto done;
+	else
+	{
+		double		through;
+		int32_t		dummy;
+
+		if ((rc = relax_flow(&s, s.H, &upper)) != RM_OK)
+			goto done;
+		if (served_h < upper - EPS * (1 + upper))
+		{
+			if ((rc = cut_bound(&s, 0, s.H, &dummy, &through)) != RM_OK)
+				goto done;
+			if (through < upper)
+				upper = through;
+		}
+	}
 	target = served_h;
 	out->served_proven = mode != RM_CLR_EXACT && served_h >= upper - EPS * (1 + upper);
 	if (target > 0)
 	{
 		if ((rc = relax_bound(&s, target, clear_h, &lb1)) != RM_OK)
 			goto done;
-		if ((rc = cut_bound(&s, target, clear_h, &lb2)) != RM_OK)
+		if ((rc = cut_bound(&s, target, clear_h, &lb2, NULL)) != RM_OK)
 			goto done;
 	}
 	out->served = served_h;
@@ -1881,7 +1924,7 @@ rm_clearance_solve(const rm_clr_problem *p, const rm_clr_options *opt,
 				hi = (clear_h >= 0 && served_h >= best - EPS * (1 + best)) ? clear_h : s.H;
 				if ((rc = relax_bound(&s, best, hi, &lb1)) != RM_OK)
 					goto done;
-				if ((rc = cut_bound(&s, best, hi, &lb2)) != RM_OK)
+				if ((rc = cut_bound(&s, best, hi, &lb2, NULL)) != RM_OK)
 					goto done;
 				lo = lb1 > lb2 ? lb1 : lb2;
 				if (lo > hi)
@@ -1918,6 +1961,7 @@ rm_clearance_solve(const rm_clr_problem *p, const rm_clr_options *opt,
 							out->clearance = s.g[g].arrive;
 					}
 				}
+				out->exact_value = best;
 				target = best;
 			}
 			else

@@ -113,6 +113,7 @@ typedef struct rm_clr_result
 	int			served_proven;	/* 1 when served is proven maximal */
 	int64_t		exact_arcs;		/* size of the last time-expanded network (0: none) */
 	int32_t		exact_flows;	/* max flows solved */
+	double		exact_value;	/* the exact max flow at the clearance (people) */
 	rm_clr_bottleneck *bottlenecks; /* finite-capacity edges saturated at some step, most loaded first */
 	int32_t		n_bottlenecks;
 } rm_clr_result;

@@ -31,7 +31,7 @@ PG_FUNCTION_INFO_V1(riskmap_clearance_report);
 PG_FUNCTION_INFO_V1(riskmap_clearance_solve);
 
 /* AUTO mode: above this many time-expanded arcs the heuristic stands (about 80 bytes each) */
-#define EXACT_ARC_LIMIT 2000000
+#define EXACT_ARC_LIMIT 200000
 #define MAX_HORIZON_S 604800.0
 
 static void *
@@ -456,6 +456,9 @@ solve_source(clr_source *cs, const road_net *rn, const clr_args *a, int mode, Me
 
 	build_problem(cs, rn, a, callctx);
 	core_error(rm_clearance_solve(&cs->p, &o, &alloc, &intr, &cs->res), "evacuation_clearance");
+	elog(DEBUG1, "clearance: source %lld, %d sources, %d sinks, served %g (exact flow %g), clearance %d, lb %d, exact %d",
+		 (long long) cs->source_id, cs->p.n_src, cs->p.n_snk, cs->res.served, cs->res.exact_value,
+		 cs->res.clearance, cs->res.lower_bound, cs->res.exact);
 	cs->solved = true;
 }
 
@@ -572,7 +575,7 @@ riskmap_evacuation_clearance(PG_FUNCTION_ARGS)
 }
 
 /* ------------------------------------------------------------------ */
-/* _clearance_report(p_max_level, p_district, p_speed_mps, p_horizon_s) */
+/* _clearance_report(p_max_level, p_district, p_speed_mps, p_horizon_s, p_ids) */
 
 Datum
 riskmap_clearance_report(PG_FUNCTION_ARGS)
@@ -589,9 +592,9 @@ riskmap_clearance_report(PG_FUNCTION_ARGS)
 	int16	   *level;
 	int64		n,
 				k;
-	Oid			argtypes[2] = {INT4OID, TEXTOID};
-	Datum		values[2];
-	char		nulls[2] = {' ', ' '};
+	Oid			argtypes[3] = {INT4OID, TEXTOID, INT8ARRAYOID};
+	Datum		values[3];
+	char		nulls[3] = {' ', ' ', ' '};
 	int			ret;
 	bool		road_read = false;
 
@@ -623,9 +626,12 @@ riskmap_clearance_report(PG_FUNCTION_ARGS)
 	values[0] = Int32GetDatum(max_level);
 	values[1] = district ? PointerGetDatum(district) : (Datum) 0;
 	nulls[1] = district ? ' ' : 'n';
+	values[2] = PG_ARGISNULL(4) ? (Datum) 0 : PG_GETARG_DATUM(4);
+	nulls[2] = PG_ARGISNULL(4) ? 'n' : ' ';
 	ret = SPI_execute_with_args("SELECT id, district_code, risk_level FROM riskmap.risk_source"
 								" WHERE risk_level <= $1 AND ($2::text IS NULL OR district_code = $2)"
-								" ORDER BY id", 2, argtypes, values, nulls, true, 0);
+								" AND ($3::bigint[] IS NULL OR id = ANY ($3))"
+								" ORDER BY id", 3, argtypes, values, nulls, true, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute_with_args failed: %d", ret);
 	n = (int64) SPI_processed;

@@ -20,8 +20,10 @@ SET jit = off;
 COMMENT ON FUNCTION evacuation_clearance(bigint, double precision, double precision) IS
 'Evacuation schedule of the people in a source''s zone to shelters outside it over the capacitated road network, in steps of riskmap.evacuation_step_s: the most people who can arrive by p_horizon_s, with a clearance time within 10 % plus one step of the optimum. Rows ordered by population_id, depart_s, shelter_id; unserved people have shelter_id NULL.';
 
+-- p_ids: only these sources (NULL: all of the level and district).
 CREATE FUNCTION _clearance_report(
-    p_max_level integer, p_district text, p_speed_mps double precision, p_horizon_s double precision)
+    p_max_level integer, p_district text, p_speed_mps double precision, p_horizon_s double precision,
+    p_ids bigint[])
 RETURNS TABLE(source_id bigint, district_code text, risk_level smallint, people double precision,
               unserved double precision, clearance_s double precision, lower_bound_s double precision,
               bottleneck_edges bigint[])
@@ -54,6 +56,30 @@ AS $$
        AND jsonb_typeof(st.value -> 'within_minutes') = 'number'
 $$;
 
+-- The report's rows (unordered) for the sources p_ids, or all when NULL; the
+-- tile style 'clearance' reads it for the sources near a tile.
+CREATE FUNCTION _clearance_checked(
+    p_max_level integer, p_district text, p_speed_mps double precision, p_horizon_s double precision,
+    p_ids bigint[])
+RETURNS TABLE(source_id bigint, district_code text, risk_level smallint, people double precision,
+              unserved double precision, clearance_s double precision, lower_bound_s double precision,
+              bottleneck_edges bigint[], plan_id bigint, plan_limit_s double precision, meets_plan boolean)
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+AS $$
+    SELECT r.source_id, r.district_code, r.risk_level, r.people, r.unserved, r.clearance_s,
+           r.lower_bound_s, r.bottleneck_edges, pl.plan_id, pl.limit_s,
+           CASE WHEN pl.limit_s IS NOT NULL
+                THEN r.unserved = 0 AND coalesce(r.clearance_s <= pl.limit_s, false) END
+      FROM riskmap._clearance_report(p_max_level, p_district, p_speed_mps, p_horizon_s, p_ids) AS r
+      LEFT JOIN LATERAL (
+            SELECT l.plan_id, riskmap._plan_evacuation_limit_s(p.content) AS limit_s
+              FROM riskmap.plan_link l
+              JOIN riskmap.plan p ON p.id = l.plan_id
+             WHERE l.source_id = r.source_id AND p.status <> 'retired'
+             ORDER BY 2 NULLS LAST, 1
+             LIMIT 1) AS pl ON true
+$$;
+
 CREATE FUNCTION clearance_report(
     p_max_level integer DEFAULT 2,
     p_district text DEFAULT NULL,
@@ -64,19 +90,8 @@ RETURNS TABLE(source_id bigint, district_code text, risk_level smallint, people 
               bottleneck_edges bigint[], plan_id bigint, plan_limit_s double precision, meets_plan boolean)
 LANGUAGE sql VOLATILE PARALLEL UNSAFE
 AS $$
-    SELECT r.source_id, r.district_code, r.risk_level, r.people, r.unserved, r.clearance_s,
-           r.lower_bound_s, r.bottleneck_edges, pl.plan_id, pl.limit_s,
-           CASE WHEN pl.limit_s IS NOT NULL
-                THEN r.unserved = 0 AND coalesce(r.clearance_s <= pl.limit_s, false) END AS meets_plan
-      FROM riskmap._clearance_report(p_max_level, p_district, p_speed_mps, p_horizon_s) AS r
-      LEFT JOIN LATERAL (
-            SELECT l.plan_id, riskmap._plan_evacuation_limit_s(p.content) AS limit_s
-              FROM riskmap.plan_link l
-              JOIN riskmap.plan p ON p.id = l.plan_id
-             WHERE l.source_id = r.source_id AND p.status <> 'retired'
-             ORDER BY 2 NULLS LAST, 1
-             LIMIT 1) AS pl ON true
-     ORDER BY meets_plan, r.risk_level, r.source_id
+    SELECT c.* FROM riskmap._clearance_checked(p_max_level, p_district, p_speed_mps, p_horizon_s, NULL) AS c
+     ORDER BY c.meets_plan, c.risk_level, c.source_id
 $$;
 COMMENT ON FUNCTION clearance_report(integer, text, double precision, double precision) IS
 'Per source of risk_level <= p_max_level whose zone holds people: clearance time, a proven lower bound on the optimum, the bottleneck edges, and the check against the evacuation time its linked plan promises (a step with "kind": "evacuation" and within_minutes).';
@@ -87,15 +102,17 @@ DECLARE
                WHERE e.extname = 'postgis');
 BEGIN
     EXECUTE format('ALTER FUNCTION riskmap.evacuation_clearance(bigint, double precision, double precision) SET search_path = riskmap, %I, pg_catalog, pg_temp', s);
-    EXECUTE format('ALTER FUNCTION riskmap._clearance_report(integer, text, double precision, double precision) SET search_path = riskmap, %I, pg_catalog, pg_temp', s);
+    EXECUTE format('ALTER FUNCTION riskmap._clearance_report(integer, text, double precision, double precision, bigint[]) SET search_path = riskmap, %I, pg_catalog, pg_temp', s);
     EXECUTE format('ALTER FUNCTION riskmap._clearance_solve(bigint, double precision, double precision, text) SET search_path = riskmap, %I, pg_catalog, pg_temp', s);
+    EXECUTE format('ALTER FUNCTION riskmap._clearance_checked(integer, text, double precision, double precision, bigint[]) SET search_path = riskmap, %I, pg_catalog, pg_temp', s);
     EXECUTE format('ALTER FUNCTION riskmap.clearance_report(integer, text, double precision, double precision) SET search_path = riskmap, %I, pg_catalog, pg_temp', s);
     EXECUTE format('ALTER FUNCTION riskmap._plan_evacuation_limit_s(jsonb) SET search_path = riskmap, %I, pg_catalog, pg_temp', s);
 END
 $$;
 
 GRANT EXECUTE ON FUNCTION evacuation_clearance(bigint, double precision, double precision),
-      _clearance_report(integer, text, double precision, double precision),
+      _clearance_report(integer, text, double precision, double precision, bigint[]),
       _clearance_solve(bigint, double precision, double precision, text),
       _plan_evacuation_limit_s(jsonb),
+      _clearance_checked(integer, text, double precision, double precision, bigint[]),
       clearance_report(integer, text, double precision, double precision) TO riskmap_reader;
