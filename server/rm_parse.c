@@ -173,6 +173,8 @@ void rm_route_parse(const char *path, size_t len, struct rm_route *r)
         return set(r, RM_ROUTE_STYLES, NULL);
     if (equals(path, len, "/api/compliance"))
         return set(r, RM_ROUTE_COMPLIANCE, NULL);
+    if (equals(path, len, "/api/clearance"))
+        return set(r, RM_ROUTE_CLEARANCE, NULL);
     if (starts_with(path, len, "/tiles/", &plen))
         return parse_tile(path + plen, len - plen, r);
     if (starts_with(path, len, "/leaflet/", &plen)) {

@@ -626,8 +626,16 @@ riskmap_clearance_report(PG_FUNCTION_ARGS)
 	values[0] = Int32GetDatum(max_level);
 	values[1] = district ? PointerGetDatum(district) : (Datum) 0;
 	nulls[1] = district ? ' ' : 'n';
-	values[2] = PG_ARGISNULL(4) ? (Datum) 0 : PG_GETARG_DATUM(4);
-	nulls[2] = PG_ARGISNULL(4) ? 'n' : ' ';
+	if (PG_NARGS() > 4 && !PG_ARGISNULL(4))
+	{
+		values[2] = PG_GETARG_DATUM(4);
+		nulls[2] = ' ';
+	}
+	else
+	{
+		values[2] = (Datum) 0;
+		nulls[2] = 'n';
+	}
 	ret = SPI_execute_with_args("SELECT id, district_code, risk_level FROM riskmap.risk_source"
 								" WHERE risk_level <= $1 AND ($2::text IS NULL OR district_code = $2)"
 								" AND ($3::bigint[] IS NULL OR id = ANY ($3))"
