@@ -551,17 +551,18 @@ static enum MHD_Result handle_source(struct MHD_Connection *c)
 }
 
 /* Evacuation clearance of one source (riskmap.clearance_report's row, at
- * the defaults: 1.2 m/s, 4 h), for the source popup; 404 when its zone holds
- * nobody. Computed per request: it depends on roads, cells, shelters and
+ * the defaults: 1.2 m/s, 4 h), for the source popup; people 0 and no times
+ * when its zone holds nobody, 404 for an unknown source. Computed per request: it depends on roads, cells, shelters and
  * plans, and a zone's solve takes milliseconds to a second. */
 static const char *SQL_CLEARANCE =
-    "SELECT c.source_id, c.people, c.unserved, c.clearance_s, c.lower_bound_s, c.plan_id, pl.code AS plan_code, "
-    "       c.plan_limit_s, c.meets_plan, "
+    "SELECT rs.id AS source_id, coalesce(c.people, 0) AS people, coalesce(c.unserved, 0) AS unserved, "
+    "       c.clearance_s, c.lower_bound_s, c.plan_id, pl.code AS plan_code, c.plan_limit_s, c.meets_plan, "
     "       (SELECT coalesce(json_agg(json_build_object('id', r.id, 'capacity_pph', r.capacity_pph) ORDER BY b.o), '[]'::json) "
     "        FROM unnest(c.bottleneck_edges) WITH ORDINALITY AS b(id, o) JOIN riskmap.road r ON r.id = b.id) AS bottlenecks, "
     "       ST_AsGeoJSON(rs.geom, 7)::json AS geometry "
-    "FROM riskmap._clearance_checked(4, NULL, 1.2, 14400, ARRAY[$1::bigint]) c "
-    "JOIN riskmap.risk_source rs ON rs.id = c.source_id LEFT JOIN riskmap.plan pl ON pl.id = c.plan_id";
+    "FROM riskmap.risk_source rs "
+    "LEFT JOIN riskmap._clearance_checked(4, NULL, 1.2, 14400, ARRAY[$1::bigint]) c ON c.source_id = rs.id "
+    "LEFT JOIN riskmap.plan pl ON pl.id = c.plan_id WHERE rs.id = $1::bigint";
 
 static enum MHD_Result handle_clearance(struct MHD_Connection *c)
 {
@@ -578,7 +579,7 @@ static enum MHD_Result handle_clearance(struct MHD_Connection *c)
         return send_query_error(c, &q);
     if (PQntuples(q.res) == 0) {
         rm_qresult_clear(&q);
-        return send_error(c, MHD_HTTP_NOT_FOUND, "no such source, or nobody in its zone");
+        return send_error(c, MHD_HTTP_NOT_FOUND, "no such risk source");
     }
     json_object *f = feature_from_row(q.res, 0, "source_id");
     rm_qresult_clear(&q);

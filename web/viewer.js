@@ -325,6 +325,7 @@
     var sec = el('div', { class: 'clearance', 'data-source-id': String(id) },
       el('h4', { text: '人员疏散（能否及时转移）' }), el('div', { class: 'muted', text: '计算中…' }));
     getJSON('api/clearance?id=' + encodeURIComponent(id)).then(function (f) {
+      if (!(f.properties.people > 0)) throw new Error('nobody in the zone');
       var c = f.properties, verdict = c.meets_plan === true ? ['ok', '可在预案承诺时间内完成转移']
         : c.meets_plan === false ? ['bad', '预案承诺时间内无法完成转移'] : ['muted', '预案未承诺转移时间'];
       sec.textContent = '';
