@@ -34,6 +34,9 @@ RISKMAP_PACKAGES=(
   libgdal-dev gdal-bin libpq-dev
   # fuzz/ and the fuzz.smoke test (docs/fuzzing.md): clang with libFuzzer
   clang libclang-rt-14-dev
+  # map sheets and ledgers (docs/print.md): PDF and workbook readers for
+  # tests/print, pycairo for Mapnik's PDF side of bench/print
+  poppler-utils python3-openpyxl python3-cairo
 )
 
 install_packages() {

@@ -3,8 +3,10 @@
  * viewer, and the viewer itself (web/). See docs/server.md. */
 #include "rm_cache.h"
 #include "rm_db.h"
+#include "rm_guard.h"
 #include "rm_listen.h"
 #include "rm_parse.h"
+#include "rm_print_routes.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -40,6 +43,8 @@ struct config {
     const char *public_url;
     size_t cache_mb;
     int threads, pool, max_age, minzoom, maxzoom, verbose;
+    int per_ip, idle_timeout;
+    struct rm_guard_limits limits;
     double margin_px;
     const char *styles[MAX_STYLES];
     int n_styles;
@@ -48,6 +53,7 @@ struct config {
 static struct config cfg;
 static struct rm_pool *pool;
 static struct rm_cache *cache;
+static struct rm_guard *guard;
 static char web_root[PATH_MAX], leaflet_root[PATH_MAX];
 static char cache_control_tiles[64];
 
@@ -747,6 +753,14 @@ static enum MHD_Result handle_health(struct MHD_Connection *c)
     json_object_object_add(co, "notifications", json_object_new_int64((int64_t)st.notifications));
     json_object_object_add(co, "generation", json_object_new_int64((int64_t)st.generation));
     json_object_object_add(o, "cache", co);
+    struct rm_guard_stats gs;
+    rm_guard_get_stats(guard, &gs);
+    json_object *cn = json_object_new_object();
+    json_object_object_add(cn, "open", json_object_new_int64((int64_t)gs.open));
+    json_object_object_add(cn, "max", json_object_new_int64((int64_t)cfg.limits.max_conns));
+    json_object_object_add(cn, "dropped_slow", json_object_new_int64((int64_t)gs.dropped_slow));
+    json_object_object_add(cn, "evicted", json_object_new_int64((int64_t)gs.evicted));
+    json_object_object_add(o, "connections", cn);
     return send_json(c, up ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, o, "no-store");
 }
 
@@ -797,12 +811,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
      * close the connection afterwards (no keep-alive). */
     if (*req_cls == NULL) {
         *req_cls = (void *)1;
+        rm_guard_body(c); /* headers complete: the body's time limit runs */
         return MHD_YES;
     }
     if (*upload_data_size != 0) { /* a body we do not want: discard it */
         *upload_data_size = 0;
         return MHD_YES;
     }
+    rm_guard_respond(c); /* request complete: the response's time limit runs */
     if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
         json_object *o = json_object_new_object();
         json_object_object_add(o, "status", json_object_new_int(405));
@@ -818,6 +834,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     }
     if (cfg.verbose)
         fprintf(stderr, "riskmap-tiles: %s %s\n", method, url);
+    if (rm_print_route(url) != RM_PRINT_NONE) /* map sheets and ledgers: rm_print_routes.c */
+        return rm_print_handle(c, url);
     struct rm_route rt;
     rm_route_parse(url, strlen(url), &rt);
     switch (rt.kind) {
@@ -891,7 +909,15 @@ static void usage(FILE *f)
             "  --max-age S       browser cache lifetime of tiles in seconds (default 0: revalidate)\n"
             "  --minzoom N --maxzoom N   TileJSON zoom range (default 0..20)\n"
             "  --public-url URL  base URL for TileJSON (default http://<Host header>)\n"
-            "  --verbose         log requests and invalidations\n",
+            "  --verbose         log requests and invalidations\n"
+            "slow and abusive clients (seconds; see docs/server.md):\n"
+            "  --max-connections N  open connections in all (default 1024); above 7/8 of it\n"
+            "                    a new connection evicts the one waiting longest for its headers\n"
+            "  --per-ip N        open connections per client address (default 64)\n"
+            "  --header-timeout S   whole request line and headers (default 10; 2 when busy)\n"
+            "  --body-timeout S  whole request body (default 10)\n"
+            "  --response-timeout S from the complete request to the response sent (default 120)\n"
+            "  --idle-timeout S  no byte either way (default 30)\n",
             RISKMAP_WEB_DIR);
 }
 
@@ -951,7 +977,12 @@ int main(int argc, char **argv)
     cfg.margin_px = 128;
     cfg.minzoom = 0;
     cfg.maxzoom = 20;
-    enum { O_WEB = 256, O_CACHE, O_THREADS, O_POOL, O_STYLES, O_MARGIN, O_MAXAGE, O_MINZ, O_MAXZ, O_PUBLIC, O_VERSION, O_READDB };
+    cfg.per_ip = 64;
+    cfg.idle_timeout = 30;
+    cfg.limits = (struct rm_guard_limits){
+        .header_s = 10, .body_s = 10, .response_s = 120, .busy_header_s = 2, .max_conns = 1024};
+    enum { O_WEB = 256, O_CACHE, O_THREADS, O_POOL, O_STYLES, O_MARGIN, O_MAXAGE, O_MINZ, O_MAXZ, O_PUBLIC, O_VERSION, O_READDB,
+           O_MAXCONN, O_PERIP, O_HDRTO, O_BODYTO, O_RESPTO, O_IDLETO };
     static const struct option opts[] = {
         {"db", required_argument, NULL, 'd'},          {"listen", required_argument, NULL, 'l'},
         {"web", required_argument, NULL, O_WEB},       {"cache-mb", required_argument, NULL, O_CACHE},
@@ -961,6 +992,9 @@ int main(int argc, char **argv)
         {"maxzoom", required_argument, NULL, O_MAXZ},  {"public-url", required_argument, NULL, O_PUBLIC},
         {"verbose", no_argument, NULL, 'v'},           {"version", no_argument, NULL, O_VERSION},
         {"help", no_argument, NULL, 'h'},              {"read-db", required_argument, NULL, O_READDB},
+        {"max-connections", required_argument, NULL, O_MAXCONN}, {"per-ip", required_argument, NULL, O_PERIP},
+        {"header-timeout", required_argument, NULL, O_HDRTO}, {"body-timeout", required_argument, NULL, O_BODYTO},
+        {"response-timeout", required_argument, NULL, O_RESPTO}, {"idle-timeout", required_argument, NULL, O_IDLETO},
         {NULL, 0, NULL, 0}};
     int ch;
     while ((ch = getopt_long(argc, argv, "d:l:vh", opts, NULL)) != -1) {
@@ -978,6 +1012,12 @@ int main(int argc, char **argv)
         case O_MAXZ: cfg.maxzoom = int_arg(optarg, 0, RM_MAX_Z, "--maxzoom"); break;
         case O_PUBLIC: cfg.public_url = optarg; break;
         case O_READDB: cfg.read_conninfo = optarg; break;
+        case O_MAXCONN: cfg.limits.max_conns = (unsigned)int_arg(optarg, 8, 1 << 20, "--max-connections"); break;
+        case O_PERIP: cfg.per_ip = int_arg(optarg, 1, 1 << 20, "--per-ip"); break;
+        case O_HDRTO: cfg.limits.header_s = int_arg(optarg, 1, 3600, "--header-timeout"); break;
+        case O_BODYTO: cfg.limits.body_s = int_arg(optarg, 1, 3600, "--body-timeout"); break;
+        case O_RESPTO: cfg.limits.response_s = int_arg(optarg, 1, 86400, "--response-timeout"); break;
+        case O_IDLETO: cfg.idle_timeout = int_arg(optarg, 1, 86400, "--idle-timeout"); break;
         case 'v': cfg.verbose = 1; break;
         case O_VERSION: printf("riskmap-tiles %s\n", RISKMAP_VERSION); return 0;
         case 'h': usage(stdout); return 0;
@@ -990,6 +1030,24 @@ int main(int argc, char **argv)
     }
     if (cfg.pool == 0)
         cfg.pool = cfg.threads;
+    if (cfg.limits.busy_header_s > cfg.limits.header_s)
+        cfg.limits.busy_header_s = cfg.limits.header_s;
+    /* Each connection is a descriptor: make room for the limit (plus the
+     * database connections, files being sent, epoll) or lower the limit. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        rlim_t want = (rlim_t)cfg.limits.max_conns + (rlim_t)cfg.pool + 256;
+        if (rl.rlim_cur < want) {
+            rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
+            setrlimit(RLIMIT_NOFILE, &rl);
+        }
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want) {
+            unsigned fit = rl.rlim_cur > (rlim_t)cfg.pool + 512 ? (unsigned)(rl.rlim_cur - cfg.pool - 256) : 256u;
+            fprintf(stderr, "riskmap-tiles: warning: descriptor limit %llu: --max-connections lowered to %u\n",
+                    (unsigned long long)rl.rlim_cur, fit);
+            cfg.limits.max_conns = fit;
+        }
+    }
     for (char *save = NULL, *tok = strtok_r(styles_buf, ",", &save); tok && cfg.n_styles < MAX_STYLES;
          tok = strtok_r(NULL, ",", &save)) {
         struct rm_route probe;
@@ -1039,25 +1097,42 @@ int main(int argc, char **argv)
         fprintf(stderr, "riskmap-tiles: out of memory\n");
         return 1;
     }
+    const struct rm_print_hooks print_hooks = {send_error, send_query_error, add_common_headers};
+    rm_print_init(pool, cache, cfg.read_conninfo ? cfg.read_conninfo : cfg.conninfo, &print_hooks);
     struct rm_listener *listener =
         rm_listener_start(cfg.conninfo, cache, cfg.styles, cfg.n_styles, cfg.margin_px, cfg.verbose,
                           cfg.read_conninfo ? rm_replica_new(cfg.read_conninfo, 10000, cfg.verbose) : NULL);
 
+    guard = rm_guard_start(&cfg.limits, cfg.verbose);
+    if (!guard) {
+        fprintf(stderr, "riskmap-tiles: out of memory\n");
+        return 1;
+    }
+    /* Internal polling threads (epoll where there is one), each with its share
+     * of the connection limit; a thread busy rendering does not stop the
+     * others from accepting and answering. */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
     if (v6)
         flags |= MHD_USE_IPv6;
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, 0, NULL, NULL, handle, NULL, MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
-        MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg.idle_timeout,
+        MHD_OPTION_CONNECTION_LIMIT, cfg.limits.max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg.per_ip,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_NOTIFY_CONNECTION, rm_guard_on_connection, guard,
+        MHD_OPTION_NOTIFY_COMPLETED, rm_guard_on_completed, guard, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
+        MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "riskmap-tiles: cannot listen on %s\n", cfg.listen);
         rm_listener_stop(listener);
+        rm_guard_stop(guard);
         return 1;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     fprintf(stderr, "riskmap-tiles %s: serving http://%s/ (port %u), %d threads, %d db connections, cache %zu MiB\n",
             RISKMAP_VERSION, cfg.listen, info ? info->port : 0, cfg.threads, cfg.pool, cfg.cache_mb);
+    fprintf(stderr, "riskmap-tiles: at most %u connections, %d per address; headers %d s (%d s busy), body %d s, "
+            "response %d s, idle %d s\n", cfg.limits.max_conns, cfg.per_ip, cfg.limits.header_s,
+            cfg.limits.busy_header_s, cfg.limits.body_s, cfg.limits.response_s, cfg.idle_timeout);
     if (cfg.read_conninfo)
         fprintf(stderr, "riskmap-tiles: reads go to --read-db; invalidation follows --db after the read database's replay\n");
 
@@ -1065,7 +1140,9 @@ int main(int argc, char **argv)
     sigwait(&sigs, &sig);
     fprintf(stderr, "riskmap-tiles: signal %d, stopping\n", sig);
     MHD_stop_daemon(d);
+    rm_guard_stop(guard);
     rm_listener_stop(listener);
+    rm_print_shutdown();
     rm_cache_free(cache);
     rm_pool_free(pool);
     return 0;

@@ -21,6 +21,10 @@
   };
   var DRILL_STATUS = { planned: '计划', completed: '已完成', cancelled: '已取消' };
   var KINDS = { risk_source: '风险源', hazard_point: '隐患点' };
+  // The city's name and the category names come from the data and one
+  // dictionary (labels.js), not from this file.
+  var LABELS = window.RISKMAP_LABELS || { cities: {}, categories: {} };
+  function categoryName(c) { return (c && LABELS.categories && LABELS.categories[c]) || c || ''; }
 
   // State the browser test reads.
   var state = window.__riskmap = { tileErrors: 0, tilesLoaded: 0, ready: false, map: null };
@@ -238,7 +242,7 @@
         p.reasons.forEach(function (r) { counts[r] = (counts[r] || 0) + 1; });
         var item = el('li', { class: 'uncovered-item', tabindex: '0', 'data-source-id': String(p.source_id) },
           el('div', null, levelBadge(p.risk_level), el('span', { class: 'name', text: p.name }),
-            el('span', { class: 'muted', text: ' ' + (KINDS[p.kind] || p.kind || '') + ' · ' + (p.category || '') })),
+            el('span', { class: 'muted', text: ' ' + (KINDS[p.kind] || p.kind || '') + ' · ' + categoryName(p.category) })),
           el('div', null));
         p.reasons.forEach(function (r) { item.lastChild.appendChild(reasonChip(r)); });
         function go() {
@@ -289,7 +293,7 @@
     var box = el('div', { class: 'source-popup', 'data-source-id': String(p.id) },
       el('h3', null, levelBadge(p.risk_level), p.name),
       el('table', null,
-        el('tr', null, el('th', { text: '类型' }), el('td', { text: (KINDS[p.kind] || p.kind) + ' · ' + p.category })),
+        el('tr', null, el('th', { text: '类型' }), el('td', { text: (KINDS[p.kind] || p.kind) + ' · ' + categoryName(p.category) })),
         el('tr', null, el('th', { text: '等级' }), el('td', { text: LEVELS[p.risk_level] ? LEVELS[p.risk_level].name : p.risk_level })),
         el('tr', null, el('th', { text: '区县' }), el('td', { text: (p.district_name || '') + ' (' + p.district_code + ')' })),
         el('tr', null, el('th', { text: '影响半径' }), el('td', { text: fmt(p.impact_radius_m, ' m') })),
@@ -458,6 +462,12 @@
     getJSON('api/districts').catch(function () { return { features: [] }; }),
     getJSON('tiles/clearance.json').catch(function () { return null; })
   ]).then(function (res) {
+    var parent = (res[2].features || []).map(function (d) { return d.properties.parent_code; }).filter(Boolean)[0];
+    var city = parent && LABELS.cities && LABELS.cities[parent];
+    if (city) {
+      document.title = city + '应急预案与演练 · 风险一张图 (riskmap)';
+      document.getElementById('city-title').textContent = 'riskmap · ' + city + '应急预案与演练';
+    }
     var b = res[0] && res[0].bounds;
     if (b) map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { animate: false });
     var risk = tileLayer('risk', res[0]), evac = tileLayer('evacuation', res[1] || res[0]);

@@ -3,7 +3,7 @@
  * organisation's missing drills should target.
  *
  * Plain C core: no postgres.h, no longjmp. Memory is malloc'ed and freed on
- * every path; functions return RM_ALLOC_OK or a negative status.
+ * every path; functions return an rm_status (rm_common.h).
  *
  * The problem. Sources have a weight w > 0 (sources with w <= 0 are not
  * eligible: an existing drill of the year covers them), a category and a
@@ -36,11 +36,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RM_ALLOC_OK 0
-#define RM_ALLOC_ENOMEM (-1)
-#define RM_ALLOC_EINVAL (-2)
-#define RM_ALLOC_INTERRUPTED (-3)
-#define RM_ALLOC_EGEOM (-4)
+#include "rm_common.h"
+
 
 #define RM_ALLOC_COMPREHENSIVE 0
 #define RM_ALLOC_SPECIAL 1
@@ -68,8 +65,8 @@ typedef struct rm_alloc_problem
 	const rm_alloc_slot *slots;
 	int max_targets;			/* K >= 1 */
 	/* Polled now and then; a non-zero answer stops the solver with
-	 * RM_ALLOC_INTERRUPTED (the caller then handles the interrupt). */
-	int (*interrupted)(void *arg);
+	 * RM_EINTERRUPTED (the caller then handles the interrupt). */
+	rm_interrupt_fn interrupted;
 	void *interrupted_arg;
 } rm_alloc_problem;
 
@@ -113,15 +110,11 @@ double rm_alloc_upper_bound(const rm_alloc_problem *p);
  * local projection measured on the ground (never shorter than the true
  * distance, so a "near" pair is near). Returns
  * CSR arrays (malloc'ed: *start n+1 entries, *nbr). Unreadable geometry:
- * RM_ALLOC_EGEOM with the source index in errbuf's message. */
+ * RM_EGEOS with the source index in errbuf's message. */
 int rm_alloc_near_graph(int n, const unsigned char *const *wkb, const size_t *wkb_len,
 						const char *want, const int *group, double max_m,
 						int **start, int **nbr, char *errbuf, size_t errlen,
-						int (*interrupted)(void *), void *interrupted_arg);
-
-/* Ground distance (m) between two lon/lat points, good to 1e-5 relative up
- * to ~50 km (local ellipsoidal radii at the mid-latitude, WGS 84). */
-double rm_alloc_ground_distance(double lon1, double lat1, double lon2, double lat2);
+						rm_interrupt_fn interrupted, void *interrupted_arg);
 
 /* Months for k proposals of an organisation: busy_mask bit (m-1) set when
  * month m is taken (by an existing drill) or not allowed (in the past).

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rm_common.h"
 #include "rm_metric.h"
 
 typedef struct rm_cov_district
@@ -61,8 +62,8 @@ typedef struct rm_cov_input
 	size_t		n_cells;
 	double		reach_m;
 	int			nseg;			/* vertices per circle; 0 = RM_CIRCLE_SEGMENTS */
-	/* polled between steps; non-zero stops the computation (RM_INTERRUPTED) */
-	int			(*interrupted) (void *arg);
+	/* polled between steps; non-zero stops the computation (RM_EINTERRUPTED) */
+	rm_interrupt_fn interrupted;
 	void	   *interrupt_arg;
 } rm_cov_input;
 
@@ -83,20 +84,11 @@ typedef struct rm_cov_result
 	size_t		n_gaps;
 } rm_cov_result;
 
-enum
-{
-	RM_OK = 0,
-	RM_EINPUT = 1,				/* bad input data; the message names the row */
-	RM_EGEOM = 2,				/* GEOS/PROJ failure */
-	RM_EINTERRUPTED = 3,		/* the interrupt callback said stop */
-	RM_ENOMEM = 4
-};
-
 /* Polygon parts smaller than this (m^2) are numerical slivers and dropped. */
 #define RM_SLIVER_M2 0.01
 
 /* Computes the gaps. On success returns RM_OK and fills *out (release it with
- * rm_cov_result_free). On failure returns an RM_E* code, leaves *out empty,
+ * rm_cov_result_free). On failure returns an rm_status (rm_common.h), leaves *out empty,
  * has released everything it allocated, and rm_geo_error(geo) says why. */
 int rm_coverage_gaps(rm_geo *geo, const rm_cov_input *in, rm_cov_result *out);
 void rm_cov_result_free(rm_cov_result *res);

@@ -291,6 +291,11 @@ rm_evacuate(const rm_graph *graph, int road_mode,
 								 isfinite(min_walk) ? T - min_walk : T, intr);
 			if (rc != RM_OK)
 				goto done;
+			if (p->max_pairs > 0 && nodepairs.n + ws.n_touched > p->max_pairs)
+			{
+				rc = RM_ELIMIT;
+				goto done;
+			}
 			for (m = 0; m < ws.n_touched; m++)
 			{
 				int32_t		nd = ws.touched[m];
@@ -335,6 +340,11 @@ rm_evacuate(const rm_graph *graph, int road_mode,
 
 				if (t <= T && (rc = trip_push(&cellpairs, i, sorted[k].shelter, t)) != RM_OK)
 					goto done;
+				if (p->max_pairs > 0 && cellpairs.n > p->max_pairs)
+				{
+					rc = RM_ELIMIT;
+					goto done;
+				}
 			}
 		}
 	}
@@ -392,6 +402,11 @@ rm_evacuate(const rm_graph *graph, int road_mode,
 				rc = w.rc;
 				goto done;
 			}
+			if (p->max_pairs > 0 && cellpairs.n > p->max_pairs)
+			{
+				rc = RM_ELIMIT;
+				goto done;
+			}
 			if (cellpairs.n - first > 1)	/* cellpairs.v is NULL while empty: qsort(NULL, 0) is UB */
 				qsort(cellpairs.v + first, (size_t) (cellpairs.n - first), sizeof(trip), cmp_trip_shelter);
 		}
@@ -439,6 +454,8 @@ rm_evacuate(const rm_graph *graph, int road_mode,
 		tp.snk = psnk;
 		tp.cost = pcost;
 		out->t_prepare_s = wall() - t0;
+		if (p->pairs_hook)
+			p->pairs_hook(p->pairs_arg, &tp);
 		t0 = wall();
 		rc = rm_transport_solve(&tp, a, intr, pflow, unserved, &st);
 		out->t_flow_s = wall() - t0;
@@ -446,6 +463,8 @@ rm_evacuate(const rm_graph *graph, int road_mode,
 			goto done;
 		out->n_pairs = n_pairs;
 		out->augmentations = st.augmentations;
+		out->pricing_rounds = st.rounds;
+		out->pairs_used = st.settled;
 		for (i = 0; i < n_cells; i++)
 		{
 			int			any = 0;
@@ -514,5 +533,96 @@ done:
 	rm_free(a, cap);
 	if (rc != RM_OK)
 		rm_evac_result_free(out, a);
+	return rc;
+}
+
+/*
+ * Travel times from one point to every shelter, as evacuation_assignment
+ * measures them (walk to the point's nearest node, network forward, walk from
+ * the shelter's node); straight line when graph is NULL. times[j] = INFINITY
+ * when unreachable or the shelter has no valid position. The forward graph
+ * is the transpose of the graph's arcs-into-nodes CSR, built per call.
+ */
+int
+rm_evac_times_from(const rm_graph *graph, double lon, double lat, double speed,
+				   const rm_evac_shelter *shelters, int32_t n_shelters,
+				   const rm_allocator *a, const rm_interrupt *intr, double *times)
+{
+	int32_t		j,
+				v,
+				src;
+	int64_t		k;
+	double		d0;
+	rm_dijkstra_ws ws;
+	rm_csr		fwd;
+	int64_t    *off = NULL;
+	int32_t    *adj = NULL;
+	double	   *cost = NULL;
+	int			rc = RM_ENOMEM;
+
+	if (!(speed > 0) || !isfinite(speed) || !rm_lonlat_valid(lon, lat))
+		return RM_EINVAL;
+	for (j = 0; j < n_shelters; j++)
+		times[j] = INFINITY;
+	if (!graph || graph->n_nodes == 0)
+	{
+		for (j = 0; j < n_shelters; j++)
+			if (rm_lonlat_valid(shelters[j].lon, shelters[j].lat))
+				times[j] = rm_ground_distance(lon, lat, shelters[j].lon, shelters[j].lat) / speed;
+		return RM_OK;
+	}
+	memset(&ws, 0, sizeof ws);
+	src = rm_graph_snap(graph, lon, lat, &d0);
+	if (src < 0)
+		return RM_OK;
+	off = rm_alloc(a, sizeof(int64_t) * (size_t) (graph->n_nodes + 2));
+	adj = rm_alloc(a, sizeof(int32_t) * (size_t) (graph->n_arcs + 1));
+	cost = rm_alloc(a, sizeof(double) * (size_t) (graph->n_arcs + 1));
+	if (!off || !adj || !cost)
+		goto done;
+	memset(off, 0, sizeof(int64_t) * (size_t) (graph->n_nodes + 2));
+	for (v = 0; v < graph->n_nodes; v++)
+		for (k = graph->in_off[v]; k < graph->in_off[v + 1]; k++)
+			off[graph->in_from[k] + 2]++;
+	for (v = 0; v < graph->n_nodes; v++)
+		off[v + 2] += off[v + 1];
+	for (v = 0; v < graph->n_nodes; v++)
+		for (k = graph->in_off[v]; k < graph->in_off[v + 1]; k++)
+		{
+			int64_t		x = off[graph->in_from[k] + 1]++;
+
+			adj[x] = v;
+			cost[x] = graph->in_cost[k];
+		}
+	fwd.n = graph->n_nodes;
+	fwd.off = off;
+	fwd.adj = adj;
+	fwd.cost = cost;
+	if ((rc = rm_dijkstra_ws_init(&ws, a, graph->n_nodes)) != RM_OK)
+		goto done;
+	{
+		double		init = d0 / speed;
+		int32_t		lab = 0;
+
+		if ((rc = rm_dijkstra_run(&ws, &fwd, 1, &src, &init, &lab, INFINITY, intr)) != RM_OK)
+			goto done;
+	}
+	for (j = 0; j < n_shelters; j++)
+	{
+		double		d;
+		int32_t		sn;
+
+		if (!rm_lonlat_valid(shelters[j].lon, shelters[j].lat))
+			continue;
+		sn = rm_graph_snap(graph, shelters[j].lon, shelters[j].lat, &d);
+		if (sn >= 0 && isfinite(ws.dist[sn]))
+			times[j] = ws.dist[sn] + d / speed;
+	}
+	rc = RM_OK;
+done:
+	rm_dijkstra_ws_free(&ws);
+	rm_free(a, off);
+	rm_free(a, adj);
+	rm_free(a, cost);
 	return rc;
 }

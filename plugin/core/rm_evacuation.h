@@ -15,6 +15,8 @@
 
 #include "rm_graph.h"
 
+struct rm_transport;
+
 typedef struct rm_evac_cell
 {
 	int64_t		id;
@@ -44,6 +46,10 @@ typedef struct rm_evac_params
 	double		max_time_s;		/* >= 0, may be INFINITY */
 	double		speed_mps;		/* > 0, finite */
 	int			capacitated;
+	int64_t		max_pairs;		/* capacitated: more (node or cell, shelter) pairs -> RM_ELIMIT; <= 0: no limit */
+	/* optional: called with the transportation problem before it is solved (benchmarks) */
+	void		(*pairs_hook) (void *arg, const struct rm_transport *t);
+	void	   *pairs_arg;
 } rm_evac_params;
 
 typedef struct rm_evac_result
@@ -51,7 +57,9 @@ typedef struct rm_evac_result
 	rm_evac_row *rows;			/* ordered by cell, shelter (id order), unserved last */
 	int64_t		n_rows;
 	int64_t		n_pairs;		/* capacitated: (cell, shelter) pairs within max_time */
-	int64_t		augmentations;
+	int64_t		augmentations;	/* cost-scaling passes */
+	int64_t		pricing_rounds;
+	int64_t		pairs_used;		/* pairs that entered the flow network */
 	double		t_prepare_s;	/* snapping and searches (wall clock) */
 	double		t_flow_s;		/* the min-cost flow */
 } rm_evac_result;
@@ -67,5 +75,13 @@ int			rm_evacuate(const rm_graph *graph, int road_mode,
 						const rm_evac_params *p, const rm_allocator *a,
 						const rm_interrupt *intr, rm_evac_result *out);
 void		rm_evac_result_free(rm_evac_result *r, const rm_allocator *a);
+
+/*
+ * Travel times (seconds) from the point lon/lat to each shelter, measured as
+ * in rm_evacuate (graph NULL: straight line); INFINITY where unreachable.
+ */
+int			rm_evac_times_from(const rm_graph *graph, double lon, double lat, double speed,
+							   const rm_evac_shelter *shelters, int32_t n_shelters,
+							   const rm_allocator *a, const rm_interrupt *intr, double *times);
 
 #endif

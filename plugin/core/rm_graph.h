@@ -19,7 +19,8 @@ enum
 	RM_ENOMEM = 1,
 	RM_EINTR = 2,
 	RM_EINVAL = 3,
-	RM_EGEOS = 4
+	RM_EGEOS = 4,
+	RM_ELIMIT = 5				/* a configured size limit was exceeded */
 };
 
 typedef struct rm_allocator

@@ -181,6 +181,12 @@ label_cmp(const void *a, const void *b)
 int
 rm_labels_place(rm_labels *ls, double tx, double ty, int size)
 {
+	return rm_labels_place_rect(ls, tx, ty, size, size);
+}
+
+int
+rm_labels_place_rect(rm_labels *ls, double tx, double ty, double w, double h)
+{
 	int			i,
 				j;
 
@@ -194,7 +200,7 @@ rm_labels_place(rm_labels *ls, double tx, double ty, int size)
 		a->show = 0;
 		if (!a->ok)
 			continue;
-		if (a->x1 <= tx || a->x0 >= tx + size || a->y1 <= ty || a->y0 >= ty + size)
+		if (a->x1 <= tx || a->x0 >= tx + w || a->y1 <= ty || a->y0 >= ty + h)
 			continue;
 		for (j = 0; j < i; j++)
 		{

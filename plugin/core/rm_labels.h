@@ -36,6 +36,8 @@ double		rm_labels_query_margin(double max_extent_px, double halo_px);
 /* Decides which labels show and counts those that touch the tile whose
  * top-left global pixel is (tx, ty) and whose side is size px. */
 int			rm_labels_place(rm_labels *ls, double tx, double ty, int size);
+/* The same for an output of w x h px (a print sheet's map frame). */
+int			rm_labels_place_rect(rm_labels *ls, double tx, double ty, double w, double h);
 
 /* Draws the placed labels on cr (the tile's context, identity transform). */
 void		rm_labels_draw(rm_labels *ls, cairo_t *cr, double tx, double ty,

@@ -64,8 +64,6 @@ int rm_circle_segments(double rel_tol);
  * of an nseg-gon between its vertices (k - 1 out) and chord midpoints (in). */
 double rm_circle_scale(int nseg);
 
-/* Geodesic distance in metres between two lon/lat points. */
-double rm_geodesic_distance(rm_geo *geo, double lon1, double lat1, double lon2, double lat2);
 /* Destination at distance s (m) from (lon, lat) along azimuth az (degrees). */
 void rm_geodesic_direct(rm_geo *geo, double lon, double lat, double az, double s,
 						double *lon2, double *lat2);

@@ -8,19 +8,15 @@
  * The objective is lexicographic: first maximise the people served, then
  * minimise the total cost sum f_ij c_ij.
  *
- * Algorithm (exact, two phases on the network S -> cells -> shelters -> T):
- *  1. maximum flow S -> T (Dinic): the most people that can be served;
- *  2. min-cost circulation in the residual network of that flow (cost scaling
- *     push-relabel, Goldberg & Tarjan). A circulation keeps the net flow of
- *     every node, S included, so it turns the max flow into the cheapest max
- *     flow: the lexicographic optimum, with no big-M constant.
- * Costs are made integers at a resolution chosen per call so that
- * (nodes + 1) * largest cost <= 2^48 (about 1e-6 s for one hour and 100,000
- * cells; capped at 1e-9 s) and multiplied by nodes + 1; the final prices are
- * 1-optimal, which is optimal for integer costs. The result is the exact
- * optimum for the costs at that resolution. Flows are doubles (fractional
- * people): every push moves min(excess, residual), leaving a saturated arc at
- * exactly 0; excesses below 1e-13 of the total supply count as zero.
+ * Algorithm (exact): one min-cost flow with an exact big M on the unserved
+ * outlets, cost scaling (Goldberg & Tarjan) on 128-bit integers, over a
+ * growing subset of the pairs (pricing: pairs whose reduced cost shows they
+ * could improve the flow are added until none can). Flows are exact
+ * fixed-point multiples of the finest binary unit of the supplies and
+ * capacities, so any people >= 0 work (0.01 per cell as well as millions).
+ * Costs are integers at a resolution of 1 µs (coarser only beyond 2^40 µs or
+ * for astronomically large instances); the result is the exact optimum for
+ * those costs. Details in rm_mincostflow.c and docs/evacuation.md.
  */
 #ifndef RM_MINCOSTFLOW_H
 #define RM_MINCOSTFLOW_H
@@ -41,8 +37,21 @@ typedef struct rm_transport
 typedef struct rm_transport_stats
 {
 	int64_t		augmentations;	/* refine passes of the cost scaling */
-	int64_t		settled;		/* unused */
+	int64_t		settled;		/* pairs that entered the network */
+	int64_t		rounds;			/* pricing rounds */
 } rm_transport_stats;
+
+/* pairs of each cell in the first network, and the cost-scaling factor */
+#ifndef RM_TRANSPORT_FIRST
+#define RM_TRANSPORT_FIRST 6
+#endif
+/* a global price update after this many times N relabels */
+#ifndef RM_TRANSPORT_UPDATE
+#define RM_TRANSPORT_UPDATE 1
+#endif
+#ifndef RM_TRANSPORT_ALPHA
+#define RM_TRANSPORT_ALPHA 16
+#endif
 
 /*
  * flow: per pair (out), unserved: per source (out). Returns RM_OK, RM_ENOMEM,

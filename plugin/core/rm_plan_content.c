@@ -750,7 +750,7 @@ rm_plan_content_check(const char *json, size_t len, rm_problems *out)
 	memset(&c, 0, sizeof c);
 	c.out = out;
 	if (!path_append(&c, "content", 7))
-		return -1;
+		return RM_ENOMEM;
 	if (json == NULL)
 		len = 0, json = "";
 	if (parse(&c, json, len, &root))
@@ -766,5 +766,5 @@ rm_plan_content_check(const char *json, size_t len, rm_problems *out)
 		json_object_put(root);
 	}
 	free(c.path);
-	return c.oom ? -1 : 0;
+	return c.oom ? RM_ENOMEM : RM_OK;
 }

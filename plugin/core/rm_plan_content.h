@@ -17,6 +17,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "rm_common.h"
+
 /* Deepest JSON nesting accepted (the valid shape needs 5 levels). */
 #define RM_PLAN_CONTENT_MAX_DEPTH 32
 /* At most this many problems are listed; the rest are counted in `omitted`. */
@@ -39,10 +41,10 @@ typedef struct rm_problems
 } rm_problems;
 
 /*
- * Check json[0..len) (need not be NUL-terminated). Returns 0 and fills *out
- * (which the caller zero-initialises) with the problems found, none when the
- * content is valid; returns -1 when memory ran out (*out then holds what was
- * collected and must still be freed).
+ * Check json[0..len) (need not be NUL-terminated). Returns RM_OK and fills
+ * *out (which the caller zero-initialises) with the problems found, none when
+ * the content is valid; returns RM_ENOMEM when memory ran out (*out then
+ * holds what was collected and must still be freed).
  */
 int			rm_plan_content_check(const char *json, size_t len, rm_problems *out);
 

@@ -38,7 +38,7 @@ bool		rm_plan_move_allowed(int from, int to);
 /*
  * The plan column a move into state `to` sets to the move's date, or NULL:
  * approved → "approved_on", published → "published_on", filed → "filed_on",
- * revising → "revised_on" (the state's own column, as API.md's "matching date
+ * revising → "revised_on" (the state's own column, as docs/reference.md's "matching date
  * column" reads). Republishing also clears filed_on; riskmap.plan_transition
  * does that part.
  */

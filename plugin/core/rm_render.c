@@ -13,6 +13,7 @@
 #include "rm_render.h"
 #include "rm_labels.h"
 #include "rm_metric.h"
+#include "rm_proj.h"
 
 #include <cairo.h>
 #include <png.h>
@@ -26,7 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RM_MAX_LAT 85.0511287798066
 #define RM_SIMPLIFY_PX 0.4
 #define RM_MAX_DEPTH 16
 #define RM_MAX_POINTS (64 * 1024 * 1024)
@@ -37,15 +37,12 @@
 struct rm_render
 {
 	const rm_style *style;
-	int			z,
-				x,
-				y,
-				scale,
-				size;			/* 256 * scale */
-	double		world;			/* 256 * scale * 2^z */
-	double		ox,
-				oy;				/* global px of the tile's top-left */
+	rm_proj		proj;			/* lon/lat -> output px */
+	double		scale;			/* style px -> output px (proj.px_scale) */
+	int			tile_scale;		/* tiles: 1 or 2 (the empty PNG); 0 otherwise */
 	double		clip;			/* margin of the clip rectangle, px */
+	int			external;		/* cr is the caller's (rm_render_new_proj) */
+	int			vector;			/* vector output: no raster patterns */
 	char		err[512];
 
 	rm_geo	   *geo;			/* ground geometry (rm_metric) and its GEOS
@@ -127,56 +124,19 @@ rm_tile_check(int z, int x, int y, int scale, char *err, size_t errlen)
 void
 rm_lonlat_to_global_px(int z, int scale, double lon, double lat, double *gx, double *gy)
 {
-	double		world = (double) RM_TILE_SIZE * scale * ldexp(1.0, z);
-	double		phi;
+	rm_proj		p;
 
-	if (lat > RM_MAX_LAT)
-		lat = RM_MAX_LAT;
-	if (lat < -RM_MAX_LAT)
-		lat = -RM_MAX_LAT;
-	phi = lat * M_PI / 180.0;
-	*gx = (lon + 180.0) / 360.0 * world;
-	*gy = (1.0 - atanh(sin(phi)) / M_PI) / 2.0 * world;	/* = ln(tan + sec) */
-}
-
-static double
-global_px_to_lon(double gx, double world)
-{
-	return gx / world * 360.0 - 180.0;
-}
-
-static double
-global_px_to_lat(double gy, double world)
-{
-	double		n = M_PI * (1.0 - 2.0 * gy / world);
-
-	return atan(sinh(n)) * 180.0 / M_PI;
+	rm_proj_tile(&p, z, 0, 0, scale);
+	rm_proj_forward(&p, lon, lat, gx, gy);
 }
 
 void
 rm_tile_bounds(int z, int x, int y, int scale, double margin_px, double box[4])
 {
-	double		ts = (double) RM_TILE_SIZE * scale;
-	double		world = ts * ldexp(1.0, z);
-	double		gx0 = x * ts - margin_px,
-				gx1 = (x + 1) * ts + margin_px,
-				gy0 = y * ts - margin_px,
-				gy1 = (y + 1) * ts + margin_px;
+	rm_proj		p;
 
-	if (gy0 < 0)
-		gy0 = 0;
-	if (gy1 > world)
-		gy1 = world;
-	box[0] = global_px_to_lon(gx0, world);
-	box[2] = global_px_to_lon(gx1, world);
-	box[1] = global_px_to_lat(gy1, world);
-	box[3] = global_px_to_lat(gy0, world);
-	/* The poles: the Mercator world ends at +-85.05; data beyond it projects
-	 * onto the edge rows, so fetch it too. */
-	if (gy1 >= world)
-		box[1] = -90.0;
-	if (gy0 <= 0)
-		box[3] = 90.0;
+	rm_proj_tile(&p, z, x, y, scale);
+	rm_proj_bounds(&p, margin_px, box);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -197,6 +157,23 @@ process_geo(void)
 	return geo;
 }
 
+/* The rest of a new renderer whose projection is set; frees r on failure. */
+static rm_render *
+render_setup(rm_render *r, const rm_style *style)
+{
+	r->style = style;
+	r->scale = r->proj.px_scale;
+	r->clip = 64.0 * r->proj.px_scale;	/* > any stroke/symbol half-width a style allows */
+	r->geo = process_geo();
+	if (!r->geo)
+	{
+		free(r);
+		return NULL;
+	}
+	r->geos = rm_geo_geos(r->geo);
+	return r;
+}
+
 rm_render *
 rm_render_new(const rm_style *style, int z, int x, int y, int scale)
 {
@@ -208,24 +185,27 @@ rm_render_new(const rm_style *style, int z, int x, int y, int scale)
 	r = calloc(1, sizeof *r);
 	if (!r)
 		return NULL;
-	r->style = style;
-	r->z = z;
-	r->x = x;
-	r->y = y;
-	r->scale = scale;
-	r->size = RM_TILE_SIZE * scale;
-	r->world = (double) r->size * ldexp(1.0, z);
-	r->ox = (double) x * r->size;
-	r->oy = (double) y * r->size;
-	r->clip = 64.0 * scale;		/* > any stroke/symbol half-width a style allows */
-	r->geo = process_geo();
-	if (!r->geo)
-	{
-		free(r);
+	rm_proj_tile(&r->proj, z, x, y, scale);
+	r->tile_scale = scale;
+	return render_setup(r, style);
+}
+
+rm_render *
+rm_render_new_proj(const rm_style *style, const rm_proj *proj, cairo_t *cr)
+{
+	rm_render  *r;
+
+	if (!style || !proj || !cr || !(proj->world > 0) || !(proj->width > 0) || !(proj->height > 0) ||
+		!(proj->px_scale > 0) || !isfinite(proj->ox) || !isfinite(proj->oy))
 		return NULL;
-	}
-	r->geos = rm_geo_geos(r->geo);
-	return r;
+	r = calloc(1, sizeof *r);
+	if (!r)
+		return NULL;
+	r->proj = *proj;
+	r->cr = cr;
+	r->external = 1;
+	r->vector = 1;
+	return render_setup(r, style);
 }
 
 void
@@ -237,7 +217,7 @@ rm_render_free(rm_render *r)
 		rm_labels_free(r->labels);
 	if (r->hatch)
 		cairo_pattern_destroy(r->hatch);
-	if (r->cr)
+	if (r->cr && !r->external)
 		cairo_destroy(r->cr);
 	if (r->surface)
 		cairo_surface_destroy(r->surface);
@@ -250,13 +230,13 @@ rm_render_free(rm_render *r)
 int
 rm_render_layer_visible(const rm_render *r, const rm_layer *l)
 {
-	return r->z >= l->minzoom && r->z <= l->maxzoom;
+	return r->proj.zoom < 0 || (r->proj.zoom >= l->minzoom && r->proj.zoom <= l->maxzoom);
 }
 
 static double
 label_max_extent(const rm_render *r)
 {
-	return (double) r->size;
+	return fmin(r->proj.width, r->proj.height);
 }
 
 double
@@ -280,7 +260,7 @@ rm_render_query_margin(const rm_render *r, const rm_layer *l)
 void
 rm_render_query_bounds(const rm_render *r, const rm_layer *l, double box[4])
 {
-	rm_tile_bounds(r->z, r->x, r->y, r->scale, rm_render_query_margin(r, l), box);
+	rm_proj_bounds(&r->proj, rm_render_query_margin(r, l), box);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -290,8 +270,22 @@ static int
 ensure_surface(rm_render *r)
 {
 	if (r->cr)
+	{
+		if (r->external && !r->drawn)
+		{
+			/* the caller's context: its clip is the map frame */
+			if (r->style->has_background)
+			{
+				rm_color	c = r->style->background;
+
+				cairo_set_source_rgba(r->cr, c.r, c.g, c.b, c.a);
+				cairo_paint(r->cr);
+			}
+			r->drawn = 1;
+		}
 		return 0;
-	r->surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, r->size, r->size);
+	}
+	r->surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, (int) r->proj.width, (int) r->proj.height);
 	if (cairo_surface_status(r->surface) != CAIRO_STATUS_SUCCESS)
 		return set_err(r, "cairo: %s", cairo_status_to_string(cairo_surface_status(r->surface)));
 	r->cr = cairo_create(r->surface);
@@ -352,24 +346,16 @@ static int
 to_px(const rm_render *r, double *xy, size_t n)
 {
 	size_t		i;
-	const double k = r->world / 360.0;
 
 	for (i = 0; i < n; i++)
 	{
 		double		lon = xy[2 * i],
-					lat = xy[2 * i + 1],
-					phi;
+					lat = xy[2 * i + 1];
 
 		/* not lon/lat at all: nothing sensible to draw */
 		if (!isfinite(lon) || !isfinite(lat) || fabs(lon) > 1e4 || fabs(lat) > 1e4)
 			return 0;
-		if (lat > RM_MAX_LAT)
-			lat = RM_MAX_LAT;
-		else if (lat < -RM_MAX_LAT)
-			lat = -RM_MAX_LAT;
-		phi = lat * (M_PI / 180.0);
-		xy[2 * i] = (lon + 180.0) * k - r->ox;
-		xy[2 * i + 1] = (1.0 - atanh(sin(phi)) / M_PI) * 0.5 * r->world - r->oy;
+		rm_proj_forward(&r->proj, lon, lat, &xy[2 * i], &xy[2 * i + 1]);
 	}
 	return 1;
 }
@@ -427,7 +413,8 @@ static int
 emit_ring(rm_render *r, const double *pts, size_t n, int orient)
 {
 	double		lo = -r->clip,
-				hi = r->size + r->clip;
+				hix = r->proj.width + r->clip,
+				hiy = r->proj.height + r->clip;
 	double		bx0 = INFINITY,
 				by0 = INFINITY,
 				bx1 = -INFINITY,
@@ -453,11 +440,11 @@ emit_ring(rm_render *r, const double *pts, size_t n, int orient)
 		if (pts[2 * i + 1] > by1)
 			by1 = pts[2 * i + 1];
 	}
-	if (bx1 < lo || bx0 > hi || by1 < lo || by0 > hi)
+	if (bx1 < lo || bx0 > hix || by1 < lo || by0 > hiy)
 		return 0;				/* wholly outside */
 	if (bx1 - bx0 < RM_SIMPLIFY_PX && by1 - by0 < RM_SIMPLIFY_PX)
 		return 0;				/* below a pixel */
-	if (bx0 < lo || bx1 > hi || by0 < lo || by1 > hi)
+	if (bx0 < lo || bx1 > hix || by0 < lo || by1 > hiy)
 	{
 		int			e;
 
@@ -467,7 +454,7 @@ emit_ring(rm_render *r, const double *pts, size_t n, int orient)
 		m = n;
 		for (e = 0; e < 4 && m > 0; e++)
 		{
-			double		v = (e < 2) ? lo : hi;
+			double		v = (e < 2) ? lo : ((e & 1) ? hiy : hix);
 
 			/* one pass at most doubles the point count */
 			if (grow(r, &r->tmp2, &r->tmp2cap, 4 * m + 16))
@@ -743,11 +730,7 @@ zone_segments(double rpx)
 static double
 px_per_metre(const rm_render *r, double lat)
 {
-	double		phi = lat * M_PI / 180.0;
-	double		e2 = 0.00669437999014;
-	double		nrad = 6378137.0 / sqrt(1 - e2 * sin(phi) * sin(phi));
-
-	return r->world / (2 * M_PI * nrad * cos(phi));
+	return rm_proj_px_per_metre(&r->proj, lat);
 }
 
 /* A geodesic circle around a point, appended to the path. */
@@ -762,13 +745,11 @@ path_circle(rm_render *r, double lon, double lat, double radius, int orient)
 
 	if (!isfinite(lon) || !isfinite(lat) || fabs(lat) > 90 || !(radius > 0))
 		return 0;
-	rm_lonlat_to_global_px(r->z, r->scale, lon, lat, &gx, &gy);
-	gx -= r->ox;
-	gy -= r->oy;
+	rm_proj_forward(&r->proj, lon, lat, &gx, &gy);
 	rpx = radius * px_per_metre(r, fabs(lat) > 89 ? 89 : lat);
 	m = rpx * 1.02 + 2;
-	if (gx + m < -r->clip || gx - m > r->size + r->clip ||
-		gy + m < -r->clip || gy - m > r->size + r->clip)
+	if (gx + m < -r->clip || gx - m > r->proj.width + r->clip ||
+		gy + m < -r->clip || gy - m > r->proj.height + r->clip)
 		return 0;
 	if (rpx < RM_SIMPLIFY_PX)
 		return 0;
@@ -841,13 +822,13 @@ path_zone(rm_render *r, const GEOSGeometry *g, double radius, int depth)
 						gx1,
 						gy1;
 
-			rm_lonlat_to_global_px(r->z, r->scale, x0, y1, &gx0, &gy0);
-			rm_lonlat_to_global_px(r->z, r->scale, x1, y0, &gx1, &gy1);
-			gx0 -= r->ox + m;
-			gx1 -= r->ox - m;
-			gy0 -= r->oy + m;
-			gy1 -= r->oy - m;
-			if (gx1 < -r->clip || gx0 > r->size + r->clip || gy1 < -r->clip || gy0 > r->size + r->clip)
+			rm_proj_forward(&r->proj, x0, y1, &gx0, &gy0);
+			rm_proj_forward(&r->proj, x1, y0, &gx1, &gy1);
+			gx0 -= m;
+			gx1 += m;
+			gy0 -= m;
+			gy1 += m;
+			if (gx1 < -r->clip || gx0 > r->proj.width + r->clip || gy1 < -r->clip || gy0 > r->proj.height + r->clip)
 				return 0;
 		}
 		/* rm_metric's ground buffer (local transverse Mercator: within
@@ -868,8 +849,8 @@ path_zone(rm_render *r, const GEOSGeometry *g, double radius, int depth)
 /* ------------------------------------------------------------------------ */
 /* Symbols. */
 
-static void
-shape_path(cairo_t *cr, rm_shape s, double x, double y, double d)
+void
+rm_shape_path(cairo_t *cr, rm_shape s, double x, double y, double d)
 {
 	double		h = d / 2;
 	int			i;
@@ -955,16 +936,14 @@ draw_symbol(rm_render *r, const rm_layer *l, double lon, double lat, rm_shape sh
 
 	if (!isfinite(lon) || !isfinite(lat))
 		return 0;
-	rm_lonlat_to_global_px(r->z, r->scale, lon, lat, &gx, &gy);
-	gx -= r->ox;
-	gy -= r->oy;
+	rm_proj_forward(&r->proj, lon, lat, &gx, &gy);
 	m = d + (l->width + l->halo_width) * r->scale + 1;
-	if (gx < -m || gx > r->size + m || gy < -m || gy > r->size + m)
+	if (gx < -m || gx > r->proj.width + m || gy < -m || gy > r->proj.height + m)
 		return 0;
 	if (ensure_surface(r))
 		return -1;
 	cairo_new_path(r->cr);
-	shape_path(r->cr, shape, gx, gy, d);
+	rm_shape_path(r->cr, shape, gx, gy, d);
 	set_color(r->cr, fill);
 	cairo_fill_preserve(r->cr);
 	if (l->width > 0 && l->halo.a > 0)
@@ -1069,7 +1048,7 @@ make_hatch(rm_render *r, const rm_layer *l)
 		return set_err(r, "cairo: cannot make the hatch pattern");
 	cairo_pattern_set_extend(r->hatch, CAIRO_EXTEND_REPEAT);
 	cairo_pattern_set_filter(r->hatch, CAIRO_FILTER_NEAREST);
-	cairo_matrix_init_translate(&mtx, fmod(r->ox, s), fmod(r->oy, s));
+	cairo_matrix_init_translate(&mtx, fmod(r->proj.ox, s), fmod(r->proj.oy, s));
 	cairo_pattern_set_matrix(r->hatch, &mtx);
 	return 0;
 }
@@ -1106,6 +1085,63 @@ stroke_setup(rm_render *r, const rm_layer *l)
 		cairo_set_dash(r->cr, NULL, 0, 0);
 }
 
+/*
+ * Vector output (a PDF sheet): the cross-hatch as stroked lines clipped to
+ * the path, anchored to the global pixel grid like make_hatch()'s pattern
+ * (a raster pattern would become an embedded image). Consumes the path.
+ */
+static int
+hatch_vector(rm_render *r, const rm_layer *l)
+{
+	double		s = l->spacing * r->scale,
+				x0,
+				y0,
+				x1,
+				y1,
+				c,
+				off;
+	cairo_path_t *path = cairo_copy_path(r->cr);
+
+	if (!path || path->status != CAIRO_STATUS_SUCCESS)
+	{
+		cairo_path_destroy(path);
+		return set_err(r, "cairo: cannot copy the path");
+	}
+	if (s < 2)
+		s = 2;
+	cairo_path_extents(r->cr, &x0, &y0, &x1, &y1);
+	cairo_save(r->cr);
+	cairo_clip(r->cr);
+	set_color(r->cr, l->color);
+	cairo_set_line_width(r->cr, fmax(l->width * r->scale * 0.6, 0.2));
+	cairo_set_dash(r->cr, NULL, 0, 0);
+	/* x + y = c and x - y = c on the global grid, every s px */
+	off = fmod(r->proj.ox + r->proj.oy, s);
+	for (c = floor((x0 + y0 + off) / s) * s - off; c <= x1 + y1; c += s)
+	{
+		cairo_move_to(r->cr, c - y0, y0);
+		cairo_line_to(r->cr, c - y1, y1);
+	}
+	off = fmod(r->proj.ox - r->proj.oy, s);
+	for (c = floor((x0 - y1 + off) / s) * s - off; c <= x1 - y0; c += s)
+	{
+		cairo_move_to(r->cr, c + y0, y0);
+		cairo_line_to(r->cr, c + y1, y1);
+	}
+	cairo_stroke(r->cr);
+	cairo_restore(r->cr);
+	cairo_new_path(r->cr);
+	cairo_append_path(r->cr, path);
+	cairo_path_destroy(path);
+	if (l->width > 0)
+	{
+		stroke_setup(r, l);
+		set_color(r->cr, l->color);
+		cairo_stroke_preserve(r->cr);
+	}
+	return 0;
+}
+
 /* Fills and strokes the accumulated path of a zone layer. */
 static int
 flush_zones(rm_render *r, const rm_layer *l)
@@ -1116,7 +1152,12 @@ flush_zones(rm_render *r, const rm_layer *l)
 		return 0;
 	}
 	cairo_set_fill_rule(r->cr, CAIRO_FILL_RULE_WINDING);
-	if (l->type == RM_LAYER_UNDRILLED)
+	if (l->type == RM_LAYER_UNDRILLED && r->vector)
+	{
+		if (hatch_vector(r, l))
+			return -1;
+	}
+	else if (l->type == RM_LAYER_UNDRILLED)
 	{
 		if (!r->hatch && make_hatch(r, l))
 			return -1;
@@ -1207,7 +1248,10 @@ rm_render_feature(rm_render *r, const rm_layer *l, const rm_feature *f)
 
 				if (!r->labels || !f->text || !isfinite(f->lon) || !isfinite(f->lat))
 					return 0;
-				rm_lonlat_to_global_px(r->z, r->scale, f->lon, f->lat, &gx, &gy);
+				/* anchors in global px: tiles round them alike */
+				rm_proj_forward(&r->proj, f->lon, f->lat, &gx, &gy);
+				gx += r->proj.ox;
+				gy += r->proj.oy;
 				if (rm_labels_add(r->labels, f->text, gx, gy, f->priority))
 					return set_err(r, "out of memory (labels)");
 				return 0;
@@ -1317,11 +1361,12 @@ rm_render_end(rm_render *r, const rm_layer *l)
 			rc = flush_polygons(r, l, l->fill);
 			break;
 		case RM_LAYER_DISTRICT_LABELS:
-			if (r->labels && rm_labels_place(r->labels, r->ox, r->oy, r->size) > 0)
+			if (r->labels && rm_labels_place_rect(r->labels, r->proj.ox, r->proj.oy,
+												  r->proj.width, r->proj.height) > 0)
 			{
 				if (ensure_surface(r))
 					return -1;
-				rm_labels_draw(r->labels, r->cr, r->ox, r->oy, l->color, l->halo);
+				rm_labels_draw(r->labels, r->cr, r->proj.ox, r->proj.oy, l->color, l->halo);
 			}
 			if (r->labels)
 			{
@@ -1336,6 +1381,53 @@ rm_render_end(rm_render *r, const rm_layer *l)
 	if (rc == 0)
 		rc = check_cairo(r);
 	return rc;
+}
+
+/*
+ * A veil over everything outside a polygon (a district sheet dims the
+ * neighbours) and the polygon's outline on top.
+ */
+int
+rm_render_mask_outside(rm_render *r, const unsigned char *wkb, size_t len, rm_color veil, rm_color outline,
+					   double width)
+{
+	rm_feature	f;
+	GEOSGeometry *g;
+	int			rc;
+
+	memset(&f, 0, sizeof f);
+	f.wkb = wkb;
+	f.wkb_len = len;
+	g = read_wkb(r, &f);
+	if (!g)
+		return -1;
+	if (ensure_surface(r))
+	{
+		GEOSGeom_destroy_r(r->geos, g);
+		return -1;
+	}
+	cairo_new_path(r->cr);
+	cairo_rectangle(r->cr, -r->clip, -r->clip, r->proj.width + 2 * r->clip, r->proj.height + 2 * r->clip);
+	rc = path_polygons(r, g, 0, 0);
+	if (rc == 0)
+	{
+		cairo_set_fill_rule(r->cr, CAIRO_FILL_RULE_EVEN_ODD);
+		set_color(r->cr, veil);
+		cairo_fill(r->cr);
+		rc = path_polygons(r, g, 0, 0);
+	}
+	if (rc == 0 && width > 0)
+	{
+		set_color(r->cr, outline);
+		cairo_set_line_width(r->cr, width * r->scale);
+		cairo_set_line_join(r->cr, CAIRO_LINE_JOIN_ROUND);
+		cairo_set_dash(r->cr, NULL, 0, 0);
+		cairo_stroke(r->cr);
+	}
+	cairo_new_path(r->cr);
+	r->path_has = 0;
+	GEOSGeom_destroy_r(r->geos, g);
+	return rc ? rc : check_cairo(r);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1459,7 +1551,7 @@ write_png_fast(rm_render *r, pngbuf *b)
 	png_structp p;
 	png_infop	info = NULL;
 	unsigned char *volatile row = NULL;
-	int			w = r->size,
+	int			w = (int) r->proj.width,
 				stride = cairo_image_surface_get_stride(r->surface),
 				i,
 				j;
@@ -1522,11 +1614,13 @@ rm_render_png(rm_render *r, unsigned char **png, size_t *len)
 
 	*png = NULL;
 	*len = 0;
+	if (r->external)
+		return set_err(r, "this renderer draws into the caller's cairo context: no PNG");
 	if (r->style->has_background && r->style->background.a > 0 && ensure_surface(r))
 		return -1;
 	if (!r->drawn || surface_blank(r->surface))
 	{
-		const unsigned char *e = rm_empty_png(r->scale, len);
+		const unsigned char *e = rm_empty_png(r->tile_scale, len);
 
 		if (!e)
 			return set_err(r, "cairo: cannot make the empty tile");

@@ -12,6 +12,9 @@
  *       for each feature: rm_render_feature(r, l, &f);
  *       rm_render_end(r, l);
  *   rm_render_png(r, &png, &len);   (malloc'd, free() it)
+ *
+ * The projection (rm_proj.h) is explicit: rm_render_new() makes the tile's,
+ * rm_render_new_proj() takes any (a PDF sheet's frame, see rm_sheet.h).
  *   rm_render_free(r);
  *
  * Geometries come as (E)WKB in EPSG:4326. Every function returns 0 or -1
@@ -28,6 +31,8 @@
 #define RM_RENDER_H
 
 #include <stddef.h>
+#include <cairo.h>
+#include "rm_proj.h"
 #include "rm_style.h"
 
 #define RM_TILE_SIZE 256
@@ -58,7 +63,17 @@ void		rm_tile_bounds(int z, int x, int y, int scale, double margin_px, double bo
 /* Global pixel coordinates (256*scale*2^z px across the world). */
 void		rm_lonlat_to_global_px(int z, int scale, double lon, double lat, double *gx, double *gy);
 
+/* A renderer of the XYZ tile z/x/y into its own ARGB surface (PNG out). */
 rm_render  *rm_render_new(const rm_style *style, int z, int x, int y, int scale);
+
+/*
+ * A renderer that draws with the same layer code into the caller's cairo
+ * context cr (e.g. a PDF surface; clip and translate it to the map frame
+ * first), through projection proj (rm_proj.h). Vector output: the undrilled
+ * hatch is stroked lines, never a raster pattern. cr stays the caller's;
+ * rm_render_png() is an error. NULL on bad arguments or out of memory.
+ */
+rm_render  *rm_render_new_proj(const rm_style *style, const rm_proj *proj, cairo_t *cr);
 void		rm_render_free(rm_render *r);
 const char *rm_render_error(const rm_render *r);
 
@@ -71,6 +86,15 @@ void		rm_render_query_bounds(const rm_render *r, const rm_layer *l, double box[4
 int			rm_render_begin(rm_render *r, const rm_layer *l);
 int			rm_render_feature(rm_render *r, const rm_layer *l, const rm_feature *f);
 int			rm_render_end(rm_render *r, const rm_layer *l);
+
+/* Dims everything outside the polygon (EWKB, EPSG:4326) with veil and
+ * strokes its outline (width in style px): a district sheet's district. */
+int			rm_render_mask_outside(rm_render *r, const unsigned char *wkb, size_t len, rm_color veil,
+								   rm_color outline, double width);
+
+/* Appends the path of a symbol of d px centred on (x, y) to cr's path (the
+ * map's symbols; a sheet's legend draws them with it too). */
+void		rm_shape_path(cairo_t *cr, rm_shape s, double x, double y, double d);
 
 /* The PNG (malloc'd; the caller frees it). */
 int			rm_render_png(rm_render *r, unsigned char **png, size_t *len);

@@ -24,12 +24,6 @@ rm_layer_type_name(rm_layer_type t)
 	return (t >= 0 && t < RM_LAYER_NTYPES) ? layer_type_names[t] : "?";
 }
 
-const char *
-rm_shape_name(rm_shape s)
-{
-	return (s >= 0 && s < RM_SHAPE_NSHAPES) ? shape_names[s] : "?";
-}
-
 const rm_symbol *
 rm_layer_symbol(const rm_layer *l, const char *key)
 {

@@ -103,7 +103,6 @@ int			rm_style_parse(const char *json, size_t len, rm_style *out, char *err, siz
 int			rm_color_parse(const char *s, rm_color *c);
 
 const char *rm_layer_type_name(rm_layer_type t);
-const char *rm_shape_name(rm_shape s);
 
 /* The symbol of a category/kind: its entry in symbols[] or the default. */
 const rm_symbol *rm_layer_symbol(const rm_layer *l, const char *key);

@@ -1,7 +1,7 @@
 /*
  * allocate_fmgr.c — fmgr glue of allocate_drills: reads the problem through
  * SPI (riskmap._allocation_sources / _allocation_orgs), solves it with the
- * core (plugin/core/rm_allocate.c), returns the proposals.
+ * core (plugin/core/rm_allocate_*.c), returns the proposals.
  *
  *   riskmap._allocate(p_year integer)
  *     RETURNS TABLE(org_kind text, org_code text, drill_class text, month integer,
@@ -30,6 +30,7 @@
 
 #include "riskmap_pg.h"
 #include "rm_allocate.h"
+#include "rm_pg.h"
 
 PG_FUNCTION_INFO_V1(riskmap_allocate);
 PG_FUNCTION_INFO_V1(riskmap_allocate_stats);
@@ -83,19 +84,6 @@ ms_since(const struct timespec *t0)
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	return (t1.tv_sec - t0->tv_sec) * 1e3 + (t1.tv_nsec - t0->tv_nsec) / 1e6;
-}
-
-static int
-pg_interrupted(void *arg)
-{
-	return InterruptPending && (QueryCancelPending || ProcDiePending);
-}
-
-static void
-raise_interrupted(void)
-{
-	CHECK_FOR_INTERRUPTS();
-	ereport(ERROR, (errcode(ERRCODE_QUERY_CANCELED), errmsg("drill allocation interrupted")));
 }
 
 static int
@@ -313,12 +301,12 @@ alloc_solve(int32 year, int64 node_limit, bool want_bound, alloc_run *r)
 	 * the frees below nothing may ereport */
 	so = palloc((r->n + 1) * sizeof(int));
 	rc = rm_alloc_near_graph(r->n, r->wkb, r->wkb_len, want, group, RM_ALLOC_NEAR_M, &near_start, &near,
-							 errbuf, sizeof(errbuf), pg_interrupted, NULL);
-	if (rc == RM_ALLOC_INTERRUPTED)
-		raise_interrupted();
-	if (rc == RM_ALLOC_ENOMEM)
-		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory building the 10 km graph of risk sources")));
-	if (rc != RM_ALLOC_OK)
+							 errbuf, sizeof(errbuf), rm_pg_interrupted, NULL);
+	if (rc == RM_EINTERRUPTED)
+		rm_pg_raise(RM_EINTERRUPTED, NULL, "drill allocation interrupted");
+	if (rc == RM_ENOMEM)
+		rm_pg_raise(RM_ENOMEM, NULL, "out of memory building the 10 km graph of risk sources");
+	if (rc != RM_OK)
 	{
 		int idx = -1;
 		const char *h = strchr(errbuf, '#');
@@ -342,14 +330,14 @@ alloc_solve(int32 year, int64 node_limit, bool want_bound, alloc_run *r)
 	p.n_slots = r->S;
 	p.slots = r->slots;
 	p.max_targets = riskmap_max_targets_per_drill;
-	p.interrupted = pg_interrupted;
+	p.interrupted = rm_pg_interrupted;
 
 	rc = rm_alloc_solution_init(&r->sol, r->n);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (rc == RM_ALLOC_OK)
+	if (rc == RM_OK)
 		rc = rm_alloc_heuristic(&p, &r->sol);
 	r->heuristic_ms = ms_since(&t1);
-	if (rc == RM_ALLOC_OK)
+	if (rc == RM_OK)
 	{
 		/* each organisation re-solved exactly, the others fixed */
 		r->heuristic_score = r->sol.score;
@@ -357,7 +345,7 @@ alloc_solve(int32 year, int64 node_limit, bool want_bound, alloc_run *r)
 		rc = rm_alloc_polish_orgs(&p, &r->sol, 20000);
 		r->polish_ms = ms_since(&t1);
 	}
-	if (rc == RM_ALLOC_OK)
+	if (rc == RM_OK)
 	{
 		/* Polish with branch and bound from the heuristic's solution; the
 		 * work is bounded (each node costs about n + S*K). */
@@ -378,20 +366,20 @@ alloc_solve(int32 year, int64 node_limit, bool want_bound, alloc_run *r)
 		if ((long) r->S * p.max_targets <= 20000)
 			rc = rm_alloc_exact(&p, &r->sol, limit);
 		r->exact_ms = ms_since(&t1);
-		if (rc == RM_ALLOC_OK && want_bound)
+		if (rc == RM_OK && want_bound)
 			r->upper_bound = rm_alloc_upper_bound(&p);
 	}
 	r->ms = ms_since(&t0);
 	free(near_start);
 	free(near);
-	if (rc != RM_ALLOC_OK)
+	if (rc != RM_OK)
 	{
 		rm_alloc_solution_free(&r->sol);
-		if (rc == RM_ALLOC_INTERRUPTED)
-			raise_interrupted();
-		if (rc == RM_ALLOC_ENOMEM)
-			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory in drill allocation")));
-		elog(ERROR, "drill allocation failed (status %d)", rc);
+		if (rc == RM_EINTERRUPTED)
+			rm_pg_raise(RM_EINTERRUPTED, NULL, "drill allocation interrupted");
+		if (rc == RM_ENOMEM)
+			rm_pg_raise(RM_ENOMEM, NULL, "out of memory in drill allocation");
+		rm_pg_raise(rc, "drill allocation failed", NULL);
 	}
 	/* Keep the solution in palloc'ed memory. */
 	memcpy(so, r->sol.slot_of, r->n * sizeof(int));

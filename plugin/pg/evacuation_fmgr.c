@@ -21,18 +21,21 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
 #include <math.h>
 
+#include "evacuation_cache.h"
+#include "riskmap_pg.h"
 #include "rm_catchment.h"
 #include "rm_evacuation.h"
 #include "rm_graph.h"
-#include "riskmap_pg.h"
 
 PG_FUNCTION_INFO_V1(riskmap_evacuation_assignment);
 PG_FUNCTION_INFO_V1(riskmap_evacuation_catchments);
 PG_FUNCTION_INFO_V1(riskmap_evacuation_cache_info);
+PG_FUNCTION_INFO_V1(riskmap_evacuation_cache_key);
 
 /* ------------------------------------------------------------------ */
 /* allocator over a memory context; NULL instead of ERROR on OOM       */
@@ -83,6 +86,13 @@ core_error(int rc, const char *what)
 			CHECK_FOR_INTERRUPTS();
 			ereport(ERROR, (errcode(ERRCODE_QUERY_CANCELED),
 							errmsg("canceling statement due to user request")));
+			break;
+		case RM_ELIMIT:
+			ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+							errmsg("%s: more than riskmap.evacuation_max_pairs = %d (cell or road node, shelter) pairs within reach",
+								   what, riskmap_evacuation_max_pairs),
+							errdetail("Each pair takes about 60 bytes of memory while the capacitated assignment is solved."),
+							errhint("Lower p_max_time_s, or raise riskmap.evacuation_max_pairs (0 = no limit) if the server has the memory.")));
 			break;
 		case RM_EINVAL:
 			ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
@@ -422,9 +432,9 @@ read_data(evac_args *a, evac_data *d, MemoryContext callctx, bool with_geometry)
 	SPI_freetuptable(SPI_tuptable);
 }
 
-/* Runs the whole assignment inside SPI; result rows in callctx. */
+/* Runs the whole assignment inside SPI (arguments read); result rows in callctx. */
 static void
-run_assignment(FunctionCallInfo fcinfo, evac_args *args, evac_data *data,
+run_assignment(evac_args *args, evac_data *data,
 			   rm_evac_result *res, MemoryContext callctx, bool with_geometry)
 {
 	graph_cache *gc;
@@ -432,21 +442,110 @@ run_assignment(FunctionCallInfo fcinfo, evac_args *args, evac_data *data,
 	rm_interrupt intr = {check_interrupts, NULL};
 	rm_evac_params p;
 	int			rc;
+	TimestampTz t0 = GetCurrentTimestamp();
 
-	read_args(fcinfo, args);
-	check_district(args);
 	gc = graph_get(callctx);
+	elog(DEBUG1, "evacuation: road graph ready (%lld edges, %d nodes, version %lld, %lld builds) after %.3f s",
+		 (long long) gc->n_edges, gc->g.n_nodes, (long long) gc->version, (long long) gc->builds,
+		 (GetCurrentTimestamp() - t0) / 1e6);
 	read_data(args, data, callctx, with_geometry);
+	elog(DEBUG1, "evacuation: read %d cells and %d shelters after %.3f s",
+		 data->n_cells, data->n_shelters, (GetCurrentTimestamp() - t0) / 1e6);
+	memset(&p, 0, sizeof p);
 	p.max_time_s = args->max_time;
 	p.speed_mps = args->speed;
 	p.capacitated = args->capacitated;
+	p.max_pairs = riskmap_evacuation_max_pairs;
 	rc = rm_evacuate(gc->n_edges > 0 ? &gc->g : NULL, gc->n_edges > 0,
 					 data->cells, data->n_cells, data->shelters, data->n_shelters,
 					 &p, &alloc, &intr, res);
 	core_error(rc, "evacuation_assignment");
-	elog(DEBUG1, "evacuation: %d cells, %d shelters, %s mode, %lld pairs, %lld rows, prepare %.3f s, flow %.3f s",
+	elog(DEBUG1, "evacuation: %d cells, %d shelters, %s mode, %lld pairs (%lld in the flow network, %lld pricing rounds, %lld cost-scaling passes), %lld rows; snapping and searches %.3f s, flow %.3f s",
 		 data->n_cells, data->n_shelters, gc->n_edges > 0 ? "road" : "straight-line",
-		 (long long) res->n_pairs, (long long) res->n_rows, res->t_prepare_s, res->t_flow_s);
+		 (long long) res->n_pairs, (long long) res->pairs_used, (long long) res->pricing_rounds,
+		 (long long) res->augmentations, (long long) res->n_rows, res->t_prepare_s, res->t_flow_s);
+}
+
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a,
+				y = *(const int64 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* Stores a computed assignment in the shared cache; returns the entry id (0: not stored). */
+static int64
+store_assignment(const evac_key *k, const evac_data *data, const rm_evac_result *res)
+{
+	int64	   *pid,
+			   *sid;
+	double	   *ppl,
+			   *tim;
+	int64		r,
+				id;
+
+	if (!k->usable || !k->writable || res->n_rows > INT32_MAX / 2)
+		return 0;
+	pid = palloc_extended(sizeof(int64) * (res->n_rows + 1), MCXT_ALLOC_HUGE);
+	sid = palloc_extended(sizeof(int64) * (res->n_rows + 1), MCXT_ALLOC_HUGE);
+	ppl = palloc_extended(sizeof(double) * (res->n_rows + 1), MCXT_ALLOC_HUGE);
+	tim = palloc_extended(sizeof(double) * (res->n_rows + 1), MCXT_ALLOC_HUGE);
+	for (r = 0; r < res->n_rows; r++)
+	{
+		const rm_evac_row *row = &res->rows[r];
+
+		pid[r] = data->cells[row->cell].id;
+		sid[r] = row->shelter >= 0 ? data->shelters[row->shelter].id : -1;
+		ppl[r] = row->people;
+		tim[r] = row->shelter >= 0 ? row->time_s : 0;
+	}
+	id = evac_cache_store(k, (int) res->n_rows, pid, sid, ppl, tim);
+	elog(DEBUG1, "evacuation: %s cache entry %lld (%lld rows)", id > 0 ? "stored" : "did not store",
+		 (long long) id, (long long) res->n_rows);
+	return id;
+}
+
+/* The rows of a cached entry as core rows over data (sorted by id); false if they do not match. */
+static bool
+rows_from_cache(const evac_cached *c, const evac_data *data, rm_evac_result *res, MemoryContext callctx)
+{
+	int			r;
+	int64	   *sids = MemoryContextAlloc(callctx, sizeof(int64) * (data->n_shelters + 1));
+	int64	   *cids = MemoryContextAllocHuge(callctx, sizeof(int64) * (data->n_cells + 1));
+	int32		i;
+
+	for (i = 0; i < data->n_shelters; i++)
+		sids[i] = data->shelters[i].id;
+	for (i = 0; i < data->n_cells; i++)
+		cids[i] = data->cells[i].id;
+	memset(res, 0, sizeof *res);
+	res->rows = MemoryContextAllocHuge(callctx, sizeof(rm_evac_row) * (c->n + 1));
+	for (r = 0; r < c->n; r++)
+	{
+		int64		pid = DatumGetInt64(c->population_id[r]);
+		int64	   *cp = bsearch(&pid, cids, data->n_cells, sizeof(int64), cmp_i64);
+		rm_evac_row *row = &res->rows[r];
+
+		if (!cp)
+			return false;
+		row->cell = (int32) (cp - cids);
+		row->shelter = -1;
+		if (!c->shelter_null[r])
+		{
+			int64		sid = DatumGetInt64(c->shelter_id[r]);
+			int64	   *sp = bsearch(&sid, sids, data->n_shelters, sizeof(int64), cmp_i64);
+
+			if (!sp)
+				return false;
+			row->shelter = (int32) (sp - sids);
+		}
+		row->people = DatumGetFloat8(c->people[r]);
+		row->time_s = c->time_null[r] ? NAN : DatumGetFloat8(c->time_s[r]);
+	}
+	res->n_rows = c->n;
+	return true;
 }
 
 Datum
@@ -456,6 +555,8 @@ riskmap_evacuation_assignment(PG_FUNCTION_ARGS)
 	MemoryContext callctx;
 	evac_args	args;
 	evac_data	data;
+	evac_key	key;
+	evac_cached cached;
 	rm_evac_result res;
 	int64		r;
 
@@ -466,7 +567,32 @@ riskmap_evacuation_assignment(PG_FUNCTION_ARGS)
 	memset(&res, 0, sizeof res);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	run_assignment(fcinfo, &args, &data, &res, callctx, false);
+	read_args(fcinfo, &args);
+	check_district(&args);
+	evac_key_read(&key, args.max_time, args.speed, args.capacitated, args.district);
+	if (evac_cache_lookup(&key, &cached))
+	{
+		elog(DEBUG1, "evacuation: cache hit, entry %lld (%d rows)", (long long) cached.id, cached.n);
+		for (r = 0; r < cached.n; r++)
+		{
+			Datum		values[4];
+			bool		nulls[4] = {false, false, false, false};
+
+			values[0] = cached.population_id[r];
+			values[1] = cached.shelter_id[r];
+			nulls[1] = cached.shelter_null[r];
+			values[2] = cached.people[r];
+			values[3] = cached.time_s[r];
+			nulls[3] = cached.time_null[r];
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
+		SPI_finish();
+		MemoryContextDelete(callctx);
+		return (Datum) 0;
+	}
+	elog(DEBUG1, "evacuation: cache %s", key.usable ? "miss" : "not available");
+	run_assignment(&args, &data, &res, callctx, false);
+	store_assignment(&key, &data, &res);
 	SPI_finish();
 
 	for (r = 0; r < res.n_rows; r++)
@@ -497,18 +623,21 @@ riskmap_evacuation_assignment(PG_FUNCTION_ARGS)
 /* ------------------------------------------------------------------ */
 /* catchments                                                           */
 
-Datum
-riskmap_evacuation_catchments(PG_FUNCTION_ARGS)
+typedef struct catch_result
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	MemoryContext callctx;
-	evac_args	args;
-	evac_data	data;
-	rm_evac_result res;
-	int32	   *owner;
+	int32		n;				/* shelters */
+	bool	   *serves;
 	double	   *served,
 			   *maxt;
-	bool	   *serves;
+	bytea	  **copies;			/* EWKB per shelter that serves */
+} catch_result;
+
+/* SPI connected; data read with geometry and res known. */
+static void
+compute_catchments(evac_args *args, evac_data *data, rm_evac_result *res,
+				   MemoryContext callctx, catch_result *cr)
+{
+	int32	   *owner;
 	unsigned char **out_wkb;
 	size_t	   *out_len;
 	const unsigned char **wkb;
@@ -521,15 +650,8 @@ riskmap_evacuation_catchments(PG_FUNCTION_ARGS)
 	char		errbuf[512] = "";
 	rm_catch_input in;
 	rm_interrupt intr = {cancel_pending, NULL};
+	TimestampTz t0 = GetCurrentTimestamp();
 
-	InitMaterializedSRF(fcinfo, 0);
-	callctx = AllocSetContextCreate(CurrentMemoryContext, "riskmap catchments",
-									ALLOCSET_DEFAULT_SIZES);
-	memset(&data, 0, sizeof data);
-	memset(&res, 0, sizeof res);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	run_assignment(fcinfo, &args, &data, &res, callctx, true);
 	/* clip region for point cells: the union of the districts of the cells */
 	{
 		Oid			argtypes[1] = {TEXTOID};
@@ -538,8 +660,8 @@ riskmap_evacuation_catchments(PG_FUNCTION_ARGS)
 		int			ret;
 		bool		isnull;
 
-		values[0] = args.district ? PointerGetDatum(args.district) : (Datum) 0;
-		nulls[0] = args.district ? ' ' : 'n';
+		values[0] = args->district ? PointerGetDatum(args->district) : (Datum) 0;
+		nulls[0] = args->district ? ' ' : 'n';
 		ret = SPI_execute_with_args(
 									"SELECT CASE WHEN bool_and(d.geom IS NOT NULL) THEN ST_AsEWKB(ST_Union(d.geom)) END"
 									" FROM riskmap.district d WHERE d.code IN"
@@ -562,88 +684,245 @@ riskmap_evacuation_catchments(PG_FUNCTION_ARGS)
 			}
 		}
 	}
-	SPI_finish();
 
-	owner = MemoryContextAllocHuge(callctx, sizeof(int32) * (data.n_cells + 1));
-	rm_catchment_owner(res.rows, res.n_rows, data.n_cells, owner);
-	served = MemoryContextAllocZero(callctx, sizeof(double) * (data.n_shelters + 1));
-	maxt = MemoryContextAllocZero(callctx, sizeof(double) * (data.n_shelters + 1));
-	serves = MemoryContextAllocZero(callctx, sizeof(bool) * (data.n_shelters + 1));
-	for (r = 0; r < res.n_rows; r++)
+	cr->n = data->n_shelters;
+	owner = MemoryContextAllocHuge(callctx, sizeof(int32) * (data->n_cells + 1));
+	rm_catchment_owner(res->rows, res->n_rows, data->n_cells, owner);
+	cr->served = MemoryContextAllocZero(callctx, sizeof(double) * (data->n_shelters + 1));
+	cr->maxt = MemoryContextAllocZero(callctx, sizeof(double) * (data->n_shelters + 1));
+	cr->serves = MemoryContextAllocZero(callctx, sizeof(bool) * (data->n_shelters + 1));
+	for (r = 0; r < res->n_rows; r++)
 	{
-		rm_evac_row *row = &res.rows[r];
+		rm_evac_row *row = &res->rows[r];
 
 		if (row->shelter < 0)
 			continue;
-		served[row->shelter] += row->people;
-		if (!serves[row->shelter] || row->time_s > maxt[row->shelter])
-			maxt[row->shelter] = row->time_s;
-		serves[row->shelter] = true;
+		cr->served[row->shelter] += row->people;
+		if (!cr->serves[row->shelter] || row->time_s > cr->maxt[row->shelter])
+			cr->maxt[row->shelter] = row->time_s;
+		cr->serves[row->shelter] = true;
 	}
-	wkb = MemoryContextAllocHuge(callctx, sizeof(unsigned char *) * (data.n_cells + 1));
-	wkb_len = MemoryContextAllocHuge(callctx, sizeof(size_t) * (data.n_cells + 1));
-	for (i = 0; i < data.n_cells; i++)
+	wkb = MemoryContextAllocHuge(callctx, sizeof(unsigned char *) * (data->n_cells + 1));
+	wkb_len = MemoryContextAllocHuge(callctx, sizeof(size_t) * (data->n_cells + 1));
+	for (i = 0; i < data->n_cells; i++)
 	{
-		wkb[i] = data.cell_wkb[i] ? (const unsigned char *) VARDATA_ANY(data.cell_wkb[i]) : NULL;
-		wkb_len[i] = data.cell_wkb[i] ? VARSIZE_ANY_EXHDR(data.cell_wkb[i]) : 0;
+		wkb[i] = data->cell_wkb[i] ? (const unsigned char *) VARDATA_ANY(data->cell_wkb[i]) : NULL;
+		wkb_len[i] = data->cell_wkb[i] ? VARSIZE_ANY_EXHDR(data->cell_wkb[i]) : 0;
 	}
-	out_wkb = MemoryContextAllocZero(callctx, sizeof(unsigned char *) * (data.n_shelters + 1));
-	out_len = MemoryContextAllocZero(callctx, sizeof(size_t) * (data.n_shelters + 1));
-	in.n_cells = data.n_cells;
+	out_wkb = MemoryContextAllocZero(callctx, sizeof(unsigned char *) * (data->n_shelters + 1));
+	out_len = MemoryContextAllocZero(callctx, sizeof(size_t) * (data->n_shelters + 1));
+	in.n_cells = data->n_cells;
 	in.wkb = wkb;
 	in.wkb_len = wkb_len;
 	in.owner = owner;
-	in.n_shelters = data.n_shelters;
+	in.n_shelters = data->n_shelters;
 	in.clip_wkb = clip ? (const unsigned char *) VARDATA_ANY(clip) : NULL;
 	in.clip_len = clip ? VARSIZE_ANY_EXHDR(clip) : 0;
 	/* The core frees all of its GEOS objects before it returns. */
 	rc = rm_catchments(&in, &intr, out_wkb, out_len, errbuf, sizeof errbuf);
 	if (rc != RM_OK)
 	{
-		rm_catchment_free_output(out_wkb, data.n_shelters);
+		rm_catchment_free_output(out_wkb, data->n_shelters);
 		if (rc == RM_EGEOS)
 			ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
 							errmsg("evacuation_catchments: GEOS error: %s", errbuf)));
 		core_error(rc, "evacuation_catchments");
 	}
 	/* copy out of malloc'd memory before anything can throw */
-	{
-		bytea	  **copies = MemoryContextAllocZero(callctx, sizeof(bytea *) * (data.n_shelters + 1));
+	cr->copies = MemoryContextAllocZero(callctx, sizeof(bytea *) * (data->n_shelters + 1));
+	for (j = 0; j < data->n_shelters; j++)
+		if (out_wkb[j])
+		{
+			bytea	   *b = MemoryContextAllocExtended(callctx, VARHDRSZ + out_len[j],
+													   MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
 
-		for (j = 0; j < data.n_shelters; j++)
-			if (out_wkb[j])
+			if (b)
 			{
-				bytea	   *b = MemoryContextAllocExtended(callctx, VARHDRSZ + out_len[j],
-														   MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
-
-				if (b)
-				{
-					SET_VARSIZE(b, VARHDRSZ + out_len[j]);
-					memcpy(VARDATA(b), out_wkb[j], out_len[j]);
-				}
-				copies[j] = b;
+				SET_VARSIZE(b, VARHDRSZ + out_len[j]);
+				memcpy(VARDATA(b), out_wkb[j], out_len[j]);
 			}
-		rm_catchment_free_output(out_wkb, data.n_shelters);
-		for (j = 0; j < data.n_shelters; j++)
+			cr->copies[j] = b;
+		}
+	rm_catchment_free_output(out_wkb, data->n_shelters);
+	for (j = 0; j < data->n_shelters; j++)
+		if (cr->serves[j] && !cr->copies[j])
+			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY),
+							errmsg("out of memory in evacuation_catchments")));
+	elog(DEBUG1, "evacuation: catchments of %d shelters in %.3f s", data->n_shelters,
+		 (GetCurrentTimestamp() - t0) / 1e6);
+}
+
+/*
+ * SPI connected, arguments and key read. Computes the catchments (from the
+ * cached assignment when there is one), stores them, returns the entry id.
+ */
+static int64
+catchments_fill(evac_args *args, evac_key *key, bool hit, evac_cached *cached,
+				evac_data *data, MemoryContext callctx, catch_result *cr)
+{
+	rm_evac_result res;
+	int64		id = 0;
+
+	memset(&res, 0, sizeof res);
+	if (hit)
+	{
+		read_data(args, data, callctx, true);
+		if (rows_from_cache(cached, data, &res, callctx))
+			id = cached->id;
+		else
+			hit = false;
+	}
+	if (!hit)
+	{
+		run_assignment(args, data, &res, callctx, true);
+		id = store_assignment(key, data, &res);
+	}
+	compute_catchments(args, data, &res, callctx, cr);
+	if (id > 0 && key->writable)
+	{
+		int64	   *sid = palloc(sizeof(int64) * (cr->n + 1));
+		bytea	  **g = palloc(sizeof(bytea *) * (cr->n + 1));
+		double	   *ppl = palloc(sizeof(double) * (cr->n + 1));
+		int32	   *cap = palloc(sizeof(int32) * (cr->n + 1));
+		double	   *mt = palloc(sizeof(double) * (cr->n + 1));
+		int32		j,
+					m = 0;
+
+		for (j = 0; j < cr->n; j++)
+			if (cr->serves[j])
+			{
+				sid[m] = data->shelters[j].id;
+				g[m] = cr->copies[j];
+				ppl[m] = cr->served[j];
+				cap[m] = data->shelter_capacity[j];
+				mt[m] = cr->maxt[j];
+				m++;
+			}
+		evac_cache_store_catchments(id, m, sid, g, ppl, cap, mt);
+	}
+	return id;
+}
+
+Datum
+riskmap_evacuation_catchments(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext callctx;
+	evac_args	args;
+	evac_data	data;
+	evac_key	key;
+	evac_cached cached;
+	catch_result cr;
+	bool		hit;
+	int32		j;
+
+	InitMaterializedSRF(fcinfo, 0);
+	callctx = AllocSetContextCreate(CurrentMemoryContext, "riskmap catchments",
+									ALLOCSET_DEFAULT_SIZES);
+	memset(&data, 0, sizeof data);
+	memset(&cr, 0, sizeof cr);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	read_args(fcinfo, &args);
+	check_district(&args);
+	evac_key_read(&key, args.max_time, args.speed, args.capacitated, args.district);
+	hit = evac_cache_lookup(&key, &cached);
+	if (hit && cached.has_catchments)
+	{
+		Oid			t = INT8OID;
+		Datum		v = Int64GetDatum(cached.id);
+		uint64		r;
+
+		if (SPI_execute_with_args("SELECT shelter_id, ST_AsEWKB(catchment), people, capacity, max_time_s"
+								  " FROM riskmap.evacuation_cache_catchment WHERE cache_id = $1 ORDER BY shelter_id",
+								  1, &t, &v, NULL, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "evacuation cache: catchment lookup failed");
+		elog(DEBUG1, "evacuation: catchments from cache entry %lld", (long long) cached.id);
+		for (r = 0; r < SPI_processed; r++)
 		{
 			Datum		values[5];
-			bool		nulls[5] = {false, false, false, false, false};
+			bool		nulls[5];
+			int			c;
 
-			if (!serves[j])
-				continue;
-			if (!copies[j])
-				ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY),
-								errmsg("out of memory in evacuation_catchments")));
-			values[0] = Int64GetDatum(data.shelters[j].id);
-			values[1] = PointerGetDatum(copies[j]);
-			values[2] = Float8GetDatum(served[j]);
-			values[3] = Int32GetDatum(data.shelter_capacity[j]);
-			values[4] = Float8GetDatum(maxt[j]);
+			for (c = 0; c < 5; c++)
+				values[c] = SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, c + 1, &nulls[c]);
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		}
+		SPI_finish();
+		MemoryContextDelete(callctx);
+		return (Datum) 0;
+	}
+	catchments_fill(&args, &key, hit, &cached, &data, callctx, &cr);
+	SPI_finish();
+	for (j = 0; j < data.n_shelters; j++)
+	{
+		Datum		values[5];
+		bool		nulls[5] = {false, false, false, false, false};
+
+		if (!cr.serves[j])
+			continue;
+		values[0] = Int64GetDatum(data.shelters[j].id);
+		values[1] = PointerGetDatum(cr.copies[j]);
+		values[2] = Float8GetDatum(cr.served[j]);
+		values[3] = Int32GetDatum(data.shelter_capacity[j]);
+		values[4] = Float8GetDatum(cr.maxt[j]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	MemoryContextDelete(callctx);
 	return (Datum) 0;
+}
+
+/*
+ * riskmap._evacuation_cache_key(max_time, speed, capacitated, district,
+ * catchments): the id of the cache entry for these parameters and the data
+ * as this statement sees it, filled when missing (with the catchments when
+ * asked); NULL when the cache cannot be written here (read-only transaction,
+ * standby, a concurrent transaction stored the same entry first).
+ */
+Datum
+riskmap_evacuation_cache_key(PG_FUNCTION_ARGS)
+{
+	MemoryContext callctx;
+	evac_args	args;
+	evac_data	data;
+	evac_key	key;
+	evac_cached cached;
+	catch_result cr;
+	bool		hit,
+				want;
+	int64		id = 0;
+
+	callctx = AllocSetContextCreate(CurrentMemoryContext, "riskmap evacuation cache key",
+									ALLOCSET_DEFAULT_SIZES);
+	memset(&data, 0, sizeof data);
+	memset(&cr, 0, sizeof cr);
+	want = !PG_ARGISNULL(4) && PG_GETARG_BOOL(4);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	read_args(fcinfo, &args);
+	check_district(&args);
+	evac_key_read(&key, args.max_time, args.speed, args.capacitated, args.district);
+	if (key.usable && key.writable)
+	{
+		hit = evac_cache_lookup(&key, &cached);
+		if (hit && (!want || cached.has_catchments))
+			id = cached.id;
+		else if (want)
+			id = catchments_fill(&args, &key, hit, &cached, &data, callctx, &cr);
+		else
+		{
+			rm_evac_result res;
+
+			memset(&res, 0, sizeof res);
+			run_assignment(&args, &data, &res, callctx, false);
+			id = store_assignment(&key, &data, &res);
+		}
+	}
+	SPI_finish();
+	MemoryContextDelete(callctx);
+	if (id <= 0)
+		PG_RETURN_NULL();
+	PG_RETURN_INT64(id);
 }
 
 /* Diagnostics for tests: (builds, version, nodes, arcs, bytes). */
@@ -662,6 +941,84 @@ riskmap_evacuation_cache_info(PG_FUNCTION_ARGS)
 	values[3] = Int64GetDatum(cache.g.n_arcs);
 	values[4] = Int64GetDatum(cache.ctx ? (int64) MemoryContextMemAllocated(cache.ctx, true) : 0);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	return (Datum) 0;
+}
+
+/*
+ * riskmap._shelter_travel_times(lon, lat, speed): travel time from a point to
+ * every shelter of kind 'shelter', measured as evacuation_assignment does
+ * (over the cached road graph when road has rows, else straight line);
+ * unreachable shelters are left out. Used by blind_scenario.
+ */
+PG_FUNCTION_INFO_V1(riskmap_shelter_travel_times);
+
+Datum
+riskmap_shelter_travel_times(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext callctx;
+	graph_cache *gc;
+	rm_allocator alloc;
+	rm_interrupt intr = {check_interrupts, NULL};
+	rm_evac_shelter *sh;
+	double	   *times;
+	double		lon,
+				lat,
+				speed;
+	int32		n,
+				j;
+	int			rc;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("_shelter_travel_times: NULL argument")));
+	lon = PG_GETARG_FLOAT8(0);
+	lat = PG_GETARG_FLOAT8(1);
+	speed = PG_GETARG_FLOAT8(2);
+	if (!rm_lonlat_valid(lon, lat))
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("_shelter_travel_times: point (%g %g) outside lon/lat range", lon, lat)));
+	if (!(speed > 0) || isinf(speed))
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("_shelter_travel_times: speed must be positive and finite, got %g", speed)));
+	callctx = AllocSetContextCreate(CurrentMemoryContext, "riskmap shelter times", ALLOCSET_DEFAULT_SIZES);
+	alloc.alloc = ctx_alloc;
+	alloc.release = ctx_release;
+	alloc.ctx = callctx;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	gc = graph_get(callctx);
+	if (SPI_execute("SELECT id, ST_X(geom), ST_Y(geom) FROM riskmap.shelter WHERE kind = 'shelter' ORDER BY id",
+					true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute failed");
+	n = (int32) SPI_processed;
+	sh = MemoryContextAllocZero(callctx, sizeof(rm_evac_shelter) * (n + 1));
+	times = MemoryContextAllocZero(callctx, sizeof(double) * (n + 1));
+	for (j = 0; j < n; j++)
+	{
+		bool		isnull;
+
+		sh[j].id = geti8(SPI_tuptable->vals[j], SPI_tuptable->tupdesc, 1, &isnull);
+		sh[j].lon = getf8(SPI_tuptable->vals[j], SPI_tuptable->tupdesc, 2);
+		sh[j].lat = getf8(SPI_tuptable->vals[j], SPI_tuptable->tupdesc, 3);
+	}
+	rc = rm_evac_times_from(gc->n_edges > 0 ? &gc->g : NULL, lon, lat, speed, sh, n, &alloc, &intr, times);
+	core_error(rc, "_shelter_travel_times");
+	SPI_finish();
+	for (j = 0; j < n; j++)
+	{
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+
+		if (!isfinite(times[j]))
+			continue;
+		values[0] = Int64GetDatum(sh[j].id);
+		values[1] = Float8GetDatum(times[j]);
+		values[2] = BoolGetDatum(gc->n_edges > 0);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	MemoryContextDelete(callctx);
 	return (Datum) 0;
 }
 

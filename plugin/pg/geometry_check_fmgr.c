@@ -34,6 +34,7 @@
 #include "utils/memutils.h"
 
 #include "rm_geometry_check.h"
+#include "rm_pg.h"
 #include "riskmap_pg.h"
 
 PG_FUNCTION_INFO_V1(riskmap_geometry_problem_ewkb);
@@ -148,15 +149,9 @@ riskmap_geometry_problem_ewkb(PG_FUNCTION_ARGS)
 		case RM_GEOM_PROBLEM:
 			PG_RETURN_TEXT_P(cstring_to_text(msg));
 		case RM_GEOM_UNREADABLE:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid EWKB: %s", msg)));
-			break;
+			rm_pg_raise(RM_EINPUT, "invalid EWKB", msg);
 		case RM_GEOM_FAILED:
-			ereport(ERROR,
-					(errcode(ERRCODE_INTERNAL_ERROR),
-					 errmsg("geometry check failed: %s", msg)));
-			break;
+			rm_pg_raise(RM_EGEOS, "geometry check failed", msg);
 	}
 	PG_RETURN_NULL();
 }

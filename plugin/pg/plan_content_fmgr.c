@@ -17,6 +17,7 @@
 #include "utils/jsonb.h"
 #include "utils/tuplestore.h"
 
+#include "rm_pg.h"
 #include "rm_plan_content.h"
 #include "riskmap_pg.h"
 
@@ -55,10 +56,8 @@ check_content(Jsonb *jb, int *n, int64 *omitted)
 	rc = rm_plan_content_check(utf8, strlen(utf8), &problems);
 	PG_TRY();
 	{
-		if (rc != 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_OUT_OF_MEMORY),
-					 errmsg("out of memory while checking plan content")));
+		if (rc != RM_OK)
+			rm_pg_raise(rc, NULL, "out of memory while checking plan content");
 		result = palloc(sizeof(ContentProblem) * (problems.count > 0 ? problems.count : 1));
 		for (size_t i = 0; i < problems.count; i++)
 		{

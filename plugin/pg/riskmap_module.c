@@ -6,6 +6,8 @@
  */
 #include "postgres.h"
 
+#include <limits.h>
+
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -17,6 +19,8 @@ PG_MODULE_MAGIC;
 char *riskmap_revision_interval = NULL;
 int riskmap_max_targets_per_drill = 5;
 int riskmap_evacuation_step_s = 60;
+int riskmap_max_vertices = 1000000;
+int riskmap_evacuation_max_pairs = 20000000;
 
 /* Internal: set by riskmap.plan_transition() for the history trigger. */
 static char *riskmap_transition_on = NULL;
@@ -50,6 +54,22 @@ _PG_init(void)
 							60, 1, 600,
 							PGC_USERSET,
 							GUC_UNIT_S,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("riskmap.max_vertices",
+							"Largest number of vertices of one geometry that ground_buffer (and the zones built on it) accepts.",
+							"Bounds the memory of a buffer; a bigger geometry is ERROR 54000.",
+							&riskmap_max_vertices,
+							1000000, 1000, INT_MAX,
+							PGC_USERSET,
+							0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("riskmap.evacuation_max_pairs",
+							"Most (cell or road node, shelter) pairs within reach that one capacitated evacuation may hold in memory (about 60 bytes each); 0 = no limit.",
+							"Beyond it evacuation_assignment and evacuation_catchments fail with SQLSTATE 54000 instead of growing without bound.",
+							&riskmap_evacuation_max_pairs,
+							20000000, 0, PG_INT32_MAX,
+							PGC_USERSET,
+							0,
 							NULL, NULL, NULL);
 	DefineCustomStringVariable("riskmap.transition_on",
 							   "Internal: the date plan_transition() records in plan_event.",

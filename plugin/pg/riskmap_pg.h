@@ -14,5 +14,7 @@ extern int riskmap_evacuation_step_s;
  */
 struct rm_graph;
 extern const struct rm_graph *riskmap_cached_road_graph(MemoryContext callctx, int64 *n_edges);
+extern int riskmap_max_vertices;
+extern int riskmap_evacuation_max_pairs;
 
 #endif

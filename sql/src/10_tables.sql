@@ -1,4 +1,4 @@
--- Tables of the public contract (../shared/API.md), with their constraints.
+-- Tables of the public contract (docs/reference.md), with their constraints.
 -- Extra columns are nullable or have defaults, so an INSERT/COPY naming only
 -- the contract's columns works. Identity keys are BY DEFAULT: explicit ids are
 -- accepted (with or without OVERRIDING SYSTEM VALUE) and the sequence is moved
@@ -32,10 +32,15 @@ CREATE TABLE risk_source (
     geom               geometry(Geometry, 4326) NOT NULL,
     impact_radius_m    double precision NOT NULL DEFAULT 0
                        CONSTRAINT risk_source_impact_radius_check
-                       CHECK (impact_radius_m >= 0 AND impact_radius_m < 'Infinity'),
+                       CHECK (impact_radius_m >= 0 AND impact_radius_m <= 200000),
     population_exposed integer NULL
                        CONSTRAINT risk_source_population_exposed_check CHECK (population_exposed >= 0),
-    event_types        text[] NULL
+    event_types        text[] NULL,
+    -- What every reader (zones, gaps, tiles) can draw: a source spans at most
+    -- 5 degrees each way (with the 200 km radius, its zone stays well inside
+    -- the renderer's 20 degree limit).
+    CONSTRAINT risk_source_extent_check
+        CHECK (ST_XMax(geom) - ST_XMin(geom) <= 5 AND ST_YMax(geom) - ST_YMin(geom) <= 5)
 );
 COMMENT ON TABLE risk_source IS 'Risk sources (风险源) and hazard points (隐患点).';
 COMMENT ON COLUMN risk_source.event_types IS 'Events the source can cause (optional; each should have its own one-to-one plan).';

@@ -2,19 +2,22 @@
 -- the plan lifecycle and its history.
 
 -- After an insert with explicit ids, move the identity sequence past them so
--- that later inserts relying on the default do not collide.
+-- that later inserts relying on the default do not collide. SECURITY DEFINER
+-- (districts have USAGE, not UPDATE, on the sequences): search_path is
+-- pg_catalog and pg_temp only and every name is qualified. How far a district
+-- may push a sequence is bounded by _guard_district_write (docs/security.md).
 CREATE FUNCTION _sync_identity() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    seq  text := pg_get_serial_sequence(format('%I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME), 'id');
-    top  bigint;
-    last bigint;
+    seq    text := pg_catalog.pg_get_serial_sequence(pg_catalog.format('%I.%I', TG_TABLE_SCHEMA::text, TG_TABLE_NAME::text), 'id');
+    top    bigint;
+    last   bigint;
     called boolean;
 BEGIN
-    EXECUTE format('SELECT max(id) FROM %I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME) INTO top;
-    EXECUTE format('SELECT last_value, is_called FROM %s', seq) INTO last, called;
-    IF top IS NOT NULL AND (top > last OR (top = last AND NOT called)) THEN
-        PERFORM setval(seq, top, true);
+    EXECUTE pg_catalog.format('SELECT pg_catalog.max(id) FROM %I.%I', TG_TABLE_SCHEMA::text, TG_TABLE_NAME::text) INTO top;
+    EXECUTE pg_catalog.format('SELECT last_value, is_called FROM %s', seq) INTO last, called;
+    IF top IS NOT NULL AND (top OPERATOR(pg_catalog.>) last OR (top OPERATOR(pg_catalog.=) last AND NOT called)) THEN
+        PERFORM pg_catalog.setval(seq::pg_catalog.regclass, top, true);
     END IF;
     RETURN NULL;
 END $$;
@@ -42,9 +45,17 @@ BEGIN
     IF g IS NULL THEN
         RETURN NEW;
     END IF;
-    problem := riskmap.geometry_problem(g);
+    BEGIN
+        problem := riskmap.geometry_problem(g);
+    EXCEPTION WHEN invalid_parameter_value THEN   -- GEOS cannot even read it (a ring of NaN)
+        problem := SQLERRM;
+    END;
     IF problem IS NOT NULL THEN
-        r := to_jsonb(NEW) - TG_ARGV[0];
+        BEGIN
+            r := to_jsonb(NEW) - TG_ARGV[0];
+        EXCEPTION WHEN OTHERS THEN   -- curves and NaN have no GeoJSON: name the key only
+            EXECUTE format('SELECT jsonb_build_object(%L, ($1).%I)', TG_ARGV[1], TG_ARGV[1]) USING NEW INTO r;
+        END;
         RAISE EXCEPTION '% % %: invalid geometry in column %: %', TG_TABLE_NAME, TG_ARGV[1],
                 coalesce(r ->> TG_ARGV[1], '(new)'),
                 TG_ARGV[0], problem
@@ -96,14 +107,30 @@ CREATE TRIGGER drill_check_joints BEFORE INSERT OR UPDATE OF joint_districts, jo
     FOR EACH ROW EXECUTE FUNCTION _check_drill_joints();
 
 -- 一源一事一案: a one_to_one plan serves exactly one (source, event) pair.
--- The plan row is locked so that two concurrent links cannot both pass.
+-- Correct at every isolation level. Under READ COMMITTED a row lock on the
+-- plan suffices: a concurrent link or plan_type change waits for it, then
+-- reads with a new snapshot (plpgsql takes one per statement) and sees this
+-- link. Under REPEATABLE READ and SERIALIZABLE the snapshot is the
+-- transaction's, and a locked but unchanged row raises no conflict: there both
+-- this check and a change of plan_type write the plan row (here a no-op UPDATE
+-- of plan_type), so the second of two transactions fails with 40001 and is
+-- retried. SECURITY INVOKER: the caller's rights on the plan row (its own
+-- plan, or the office) apply.
 CREATE FUNCTION _check_one_to_one_link() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = riskmap, pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql AS $$
 DECLARE
     p     record;
     other record;
 BEGIN
-    SELECT id, code, plan_type INTO p FROM riskmap.plan WHERE id = NEW.plan_id FOR NO KEY UPDATE;
+    IF riskmap._restoring() THEN
+        RETURN NEW;
+    END IF;
+    IF current_setting('transaction_isolation') = 'read committed' THEN
+        SELECT id, code, plan_type INTO p FROM riskmap.plan WHERE id = NEW.plan_id FOR NO KEY UPDATE;
+    ELSE
+        UPDATE riskmap.plan SET plan_type = plan_type WHERE id = NEW.plan_id
+        RETURNING id, code, plan_type INTO p;
+    END IF;
     IF NOT FOUND OR p.plan_type <> 'one_to_one' THEN
         RETURN NEW;
     END IF;
@@ -125,9 +152,10 @@ END $$;
 CREATE TRIGGER plan_link_one_to_one BEFORE INSERT OR UPDATE ON plan_link
     FOR EACH ROW EXECUTE FUNCTION _check_one_to_one_link();
 
--- A plan that becomes one_to_one must not already serve several pairs.
+-- A plan that becomes one_to_one must not already serve several pairs (the
+-- UPDATE itself holds the plan row: see _check_one_to_one_link).
 CREATE FUNCTION _check_one_to_one_plan() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = riskmap, pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql AS $$
 DECLARE
     a record;
     b record;

@@ -1,5 +1,5 @@
 -- The plan and drill ledger: lifecycle, 一源一事一案 coverage, filing, quotas,
--- improvement actions. Exactly the semantics of ../shared/API.md.
+-- improvement actions. Exactly the semantics of docs/reference.md.
 
 -- Argument checks shared by the functions below.
 CREATE FUNCTION _check_district(p_district text) RETURNS void
@@ -35,43 +35,122 @@ END $$;
 ---------------------------------------------------------------------------
 -- Plan lifecycle. Every status change, whether made by plan_transition() or
 -- by a direct UPDATE, is checked against the lifecycle (in C) and recorded
--- in plan_event.
+-- in plan_event. The lifecycle dates follow the same rules whichever way a
+-- row is written: a date column changes only with the move that sets it
+-- (approved_on with → approved, published_on with → published, revised_on
+-- with → revising, filed_on with → filed, which only the office makes; a
+-- move into published clears filed_on); a direct UPDATE of the status sets
+-- the date of the move (riskmap.transition_on, else today in Asia/Shanghai).
+-- Only the office corrects a date without a move, or dates a move in the
+-- future. Dates are finite. Rows
+-- being restored (riskmap._restoring()) are taken as they were dumped.
 CREATE FUNCTION _plan_status_guard() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+    v_office boolean;
+    v_col    text;
+    v_on     date;
+    v_old    jsonb;
+    v_new    jsonb;
+    c        text;
 BEGIN
+    IF riskmap._restoring() THEN
+        RETURN NEW;
+    END IF;
+    PERFORM riskmap._check_finite(NEW.approved_on, format('plan "%s": approved_on', NEW.code)),
+            riskmap._check_finite(NEW.published_on, format('plan "%s": published_on', NEW.code)),
+            riskmap._check_finite(NEW.filed_on, format('plan "%s": filed_on', NEW.code)),
+            riskmap._check_finite(NEW.revised_on, format('plan "%s": revised_on', NEW.code));
+    v_office := riskmap._is_office();
     IF TG_OP = 'INSERT' THEN
-        IF NEW.status = 'filed' AND NOT riskmap._is_office() THEN
+        IF (NEW.status = 'filed' OR NEW.filed_on IS NOT NULL) AND NOT v_office THEN
             RAISE EXCEPTION 'plan "%": only the emergency office (riskmap_office) files plans (备案)', NEW.code
                 USING ERRCODE = 'insufficient_privilege';
         END IF;
-    ELSIF NEW.status IS DISTINCT FROM OLD.status THEN
+        IF NOT v_office AND greatest(NEW.approved_on, NEW.published_on, NEW.revised_on) > least(current_date, riskmap._today()) THEN
+            RAISE EXCEPTION 'plan "%": lifecycle dates in the future (approved_on %, published_on %, revised_on %)', NEW.code,
+                    NEW.approved_on, NEW.published_on, NEW.revised_on
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        RETURN NEW;
+    END IF;
+    IF NEW.status IS DISTINCT FROM OLD.status THEN
         IF NOT riskmap._plan_move_allowed(OLD.status, NEW.status) THEN
             RAISE EXCEPTION 'plan "%" (id %): cannot move from "%" to "%"', OLD.code, OLD.id, OLD.status, NEW.status
                 USING ERRCODE = 'invalid_parameter_value',
                       HINT = 'Lifecycle: drafting → reviewing → approved → published → filed; published/filed → revising → reviewing; any → retired.';
         END IF;
-        IF NEW.status = 'filed' AND NOT riskmap._is_office() THEN
+        IF NEW.status = 'filed' AND NOT v_office THEN
             RAISE EXCEPTION 'plan "%" (id %): only the emergency office (riskmap_office) files plans (备案)', OLD.code, OLD.id
                 USING ERRCODE = 'insufficient_privilege';
         END IF;
+        v_col := riskmap._plan_date_column(NEW.status);
+        v_on := coalesce(nullif(current_setting('riskmap.transition_on', true), '')::date, current_date);
+        PERFORM riskmap._check_finite(v_on, 'riskmap.transition_on');
+        -- The move's own date: set by plan_transition, else the day of the move.
+        IF v_col = 'approved_on' AND NEW.approved_on IS NOT DISTINCT FROM OLD.approved_on THEN NEW.approved_on := v_on;
+        ELSIF v_col = 'published_on' AND NEW.published_on IS NOT DISTINCT FROM OLD.published_on THEN NEW.published_on := v_on;
+        ELSIF v_col = 'revised_on' AND NEW.revised_on IS NOT DISTINCT FROM OLD.revised_on THEN NEW.revised_on := v_on;
+        ELSIF v_col = 'filed_on' AND NEW.filed_on IS NOT DISTINCT FROM OLD.filed_on THEN NEW.filed_on := v_on;
+        END IF;
+        IF NEW.status = 'published' AND NEW.filed_on IS NOT DISTINCT FROM OLD.filed_on THEN
+            NEW.filed_on := NULL;   -- a (re)published version is filed anew
+        END IF;
     END IF;
+    IF v_office THEN
+        RETURN NEW;
+    END IF;
+    -- A move is not dated in the future (it would hide revision_overdue for years).
+    IF NEW.status IS DISTINCT FROM OLD.status AND v_col IS NOT NULL THEN
+        v_on := CASE v_col WHEN 'approved_on' THEN NEW.approved_on WHEN 'published_on' THEN NEW.published_on
+                           WHEN 'revised_on' THEN NEW.revised_on ELSE NEW.filed_on END;
+        IF v_on > least(current_date, riskmap._today()) THEN
+            RAISE EXCEPTION 'plan "%" (id %): cannot move to "%" on % (in the future)', OLD.code, OLD.id, NEW.status, v_on
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+    END IF;
+    v_old := jsonb_build_object('approved_on', OLD.approved_on, 'published_on', OLD.published_on,
+                                'filed_on', OLD.filed_on, 'revised_on', OLD.revised_on);
+    v_new := jsonb_build_object('approved_on', NEW.approved_on, 'published_on', NEW.published_on,
+                                'filed_on', NEW.filed_on, 'revised_on', NEW.revised_on);
+    FOR c IN SELECT k FROM jsonb_object_keys(v_new) AS k ORDER BY k LOOP
+        CONTINUE WHEN v_old -> c = v_new -> c;
+        CONTINUE WHEN NEW.status IS DISTINCT FROM OLD.status
+                      AND (c = v_col OR (c = 'filed_on' AND NEW.status = 'published' AND NEW.filed_on IS NULL));
+        RAISE EXCEPTION 'permission denied: plan "%" (id %): % changes only with the lifecycle move that sets it (plan_transition); only the office (riskmap_office) corrects it',
+                OLD.code, OLD.id, c
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = format('%s: %s -> %s, status %s -> %s', c, v_old ->> c, v_new ->> c, OLD.status, NEW.status);
+    END LOOP;
     RETURN NEW;
 END $$;
-CREATE TRIGGER plan_status_guard BEFORE INSERT OR UPDATE OF status ON plan
+CREATE TRIGGER plan_status_guard BEFORE INSERT OR UPDATE OF status, approved_on, published_on, filed_on, revised_on ON plan
     FOR EACH ROW EXECUTE FUNCTION _plan_status_guard();
 
+-- The history. SECURITY DEFINER: plan_event is written by this trigger only
+-- (districts cannot insert into it); search_path is pg_catalog and pg_temp,
+-- every name is qualified. Rows being restored carry their history with them.
 CREATE FUNCTION _plan_history() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = riskmap, pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    v_on   date := coalesce(nullif(current_setting('riskmap.transition_on', true), '')::date, current_date);
-    v_note text := nullif(current_setting('riskmap.transition_note', true), '');
+    v_on   date;
+    v_note text := nullif(pg_catalog.current_setting('riskmap.transition_note', true), '');
 BEGIN
+    IF riskmap._restoring() THEN
+        RETURN NULL;
+    END IF;
     IF TG_OP = 'INSERT' THEN
         INSERT INTO riskmap.plan_event (plan_id, from_status, to_status, on_date, actor, note)
         VALUES (NEW.id, NULL, NEW.status,
                 current_date,  -- the day the row was recorded
                 session_user, coalesce(v_note, 'created'));
     ELSIF NEW.status IS DISTINCT FROM OLD.status THEN
+        -- the date of the move, as _plan_status_guard set it
+        v_on := CASE riskmap._plan_date_column(NEW.status)
+                    WHEN 'approved_on' THEN NEW.approved_on WHEN 'published_on' THEN NEW.published_on
+                    WHEN 'revised_on' THEN NEW.revised_on WHEN 'filed_on' THEN NEW.filed_on END;
+        v_on := coalesce(v_on, nullif(pg_catalog.current_setting('riskmap.transition_on', true), '')::date,
+                         current_date);
         INSERT INTO riskmap.plan_event (plan_id, from_status, to_status, on_date, actor, note)
         VALUES (NEW.id, OLD.status, NEW.status, v_on, session_user, v_note);
     END IF;
@@ -91,6 +170,7 @@ BEGIN
     PERFORM riskmap._check_not_null(p_plan_id, 'p_plan_id');
     PERFORM riskmap._check_not_null(p_to, 'p_to');
     PERFORM riskmap._check_not_null(p_on, 'p_on');
+    PERFORM riskmap._check_finite(p_on, 'p_on');
     SELECT * INTO p FROM riskmap.plan WHERE id = p_plan_id FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'plan % does not exist', p_plan_id USING ERRCODE = 'invalid_parameter_value';
@@ -132,6 +212,7 @@ DECLARE
 BEGIN
     PERFORM riskmap._check_district(p_district);
     PERFORM riskmap._check_not_null(p_as_of, 'p_as_of');
+    PERFORM riskmap._check_finite(p_as_of, 'p_as_of');
     v_cutoff := (p_as_of - riskmap.revision_interval())::date;
     v_year := extract(year FROM p_as_of)::integer;
     RETURN QUERY
@@ -174,6 +255,7 @@ RETURNS TABLE(plan_id bigint, code text, owner_district text, owner_department t
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
     PERFORM riskmap._check_not_null(p_as_of, 'p_as_of');
+    PERFORM riskmap._check_finite(p_as_of, 'p_as_of');
     RETURN QUERY
     WITH o AS (
         SELECT coalesce(array_agg(w.day ORDER BY w.day), '{}'::date[]) AS days,
@@ -203,8 +285,9 @@ RETURNS TABLE(org_kind text, org_code text, org_name text, comprehensive integer
               materials_overdue integer, overall_plan_filed boolean)
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
-    PERFORM riskmap._check_not_null(p_year, 'p_year');
+    PERFORM riskmap._check_year(p_year);
     PERFORM riskmap._check_not_null(p_as_of, 'p_as_of');
+    PERFORM riskmap._check_finite(p_as_of, 'p_as_of');
     RETURN QUERY
     WITH y AS (
         SELECT d.* FROM riskmap.drill d
@@ -272,6 +355,7 @@ RETURNS TABLE(action_id bigint, drill_id bigint, org_code text, action text, own
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
     PERFORM riskmap._check_not_null(p_as_of, 'p_as_of');
+    PERFORM riskmap._check_finite(p_as_of, 'p_as_of');
     PERFORM riskmap._check_district(p_district);
     RETURN QUERY
     SELECT a.id, a.drill_id, coalesce(d.organizer_district, d.organizer_department), a.action, a.owner, a.due_on,

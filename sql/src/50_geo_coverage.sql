@@ -15,11 +15,27 @@ RETURNS double precision
 AS 'MODULE_PATHNAME', 'riskmap_ground_area'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
+-- g itself, or ERROR 22023 naming it when a coordinate is not a finite
+-- longitude/latitude (the buffer is measured on the WGS 84 ellipsoid).
+CREATE FUNCTION _check_lonlat(g geometry) RETURNS geometry
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+BEGIN
+    IF ST_IsEmpty(g) THEN
+        RETURN g;
+    END IF;
+    IF NOT (ST_XMin(g) >= -180 AND ST_XMax(g) <= 180 AND ST_YMin(g) >= -90 AND ST_YMax(g) <= 90) THEN
+        RAISE EXCEPTION 'geometry % is not in longitude/latitude: its extent % leaves [-180, 180] x [-90, 90]',
+                left(ST_AsText(g), 200), Box2D(g)::text
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN g;
+END $$;
+
 CREATE FUNCTION ground_buffer(g geometry, radius_m double precision)
 RETURNS geometry
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path FROM CURRENT
-AS $$ SELECT riskmap._ground_buffer(ST_AsEWKB(g), radius_m)::geometry $$;
+AS $$ SELECT riskmap._ground_buffer(ST_AsEWKB(riskmap._check_lonlat(g)), radius_m)::geometry $$;
 COMMENT ON FUNCTION ground_buffer(geometry, double precision) IS
 'g (EPSG:4326) buffered by radius_m metres on the ground, as a MultiPolygon: geodesic circles around points '
 '(64 vertices, within 0.12 % of the radius), a local transverse Mercator projection (PROJ) for lines and polygons. '
@@ -32,6 +48,26 @@ SET search_path FROM CURRENT
 AS $$ SELECT riskmap._ground_area(ST_AsEWKB(g)) $$;
 COMMENT ON FUNCTION ground_area(geometry) IS
 'Ellipsoidal (WGS 84) area in m² of the polygonal parts of g (EPSG:4326), as ST_Area(g::geography).';
+
+-- The sources drilled in p_year: a planned or completed drill of that year
+-- targets them (drill_target) or has an area that intersects them. The one
+-- statement of the "drilled this year" rule (undrilled_areas; see
+-- docs/reference.md, uncovered_sources' no_drill).
+CREATE FUNCTION _drilled_sources(p_year integer)
+RETURNS TABLE(source_id bigint)
+LANGUAGE sql STABLE
+SET search_path FROM CURRENT
+AS $$
+    SELECT t.source_id
+      FROM riskmap.drill_target t
+      JOIN riskmap.drill dr ON dr.id = t.drill_id
+     WHERE dr.year = p_year AND dr.status IN ('planned', 'completed')
+    UNION
+    SELECT s.id
+      FROM riskmap.drill dr
+      JOIN riskmap.risk_source s ON ST_Intersects(dr.area, s.geom)
+     WHERE dr.year = p_year AND dr.status IN ('planned', 'completed') AND dr.area IS NOT NULL
+$$;
 
 CREATE FUNCTION undrilled_areas(p_year integer DEFAULT extract(year FROM current_date)::integer,
                                 p_max_level integer DEFAULT 2,
@@ -58,18 +94,7 @@ BEGIN
       FROM riskmap.risk_source s
      WHERE s.risk_level <= p_max_level
        AND (p_district IS NULL OR s.district_code = p_district)
-       AND NOT EXISTS (SELECT 1
-                         FROM riskmap.drill_target t
-                         JOIN riskmap.drill dr ON dr.id = t.drill_id
-                        WHERE t.source_id = s.id
-                          AND dr.year = p_year
-                          AND dr.status IN ('planned', 'completed'))
-       AND NOT EXISTS (SELECT 1
-                         FROM riskmap.drill dr
-                        WHERE dr.year = p_year
-                          AND dr.status IN ('planned', 'completed')
-                          AND dr.area IS NOT NULL
-                          AND ST_Intersects(dr.area, s.geom))
+       AND NOT EXISTS (SELECT 1 FROM riskmap._drilled_sources(p_year) AS ds WHERE ds.source_id = s.id)
      ORDER BY s.risk_level, s.id;
 END
 $$;

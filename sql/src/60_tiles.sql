@@ -19,7 +19,9 @@ CREATE FUNCTION _tile_style_check() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM riskmap._tile_style_validate(NEW.name, NEW.spec::text);
-    NEW.updated_at := now();
+    IF NOT riskmap._restoring() THEN   -- a restored row keeps its time
+        NEW.updated_at := now();
+    END IF;
     RETURN NEW;
 END $$;
 CREATE TRIGGER tile_style_check BEFORE INSERT OR UPDATE ON tile_style

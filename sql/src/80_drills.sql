@@ -220,6 +220,34 @@ END $$;
 COMMENT ON FUNCTION allocate_drills(integer, text) IS
     'Proposed drills that top every organisation up to its drill_quota minimums, aimed at high-risk sources (docs/drills.md).';
 
+-- One row per year whose allocation was accepted: accept_allocation writes
+-- it first, so that two acceptances of one year conflict on that row at any
+-- isolation level (READ COMMITTED: the second waits, then sees the first's
+-- drills and proposes only what is still missing; REPEATABLE READ and
+-- SERIALIZABLE: the second fails with 40001 and is retried).
+CREATE TABLE allocation_acceptance (
+    year        integer PRIMARY KEY CONSTRAINT allocation_acceptance_year_check CHECK (year BETWEEN 1949 AND 2200),
+    accepted    integer NOT NULL DEFAULT 1,
+    accepted_at timestamptz NOT NULL DEFAULT now(),
+    accepted_by text NOT NULL DEFAULT session_user
+);
+COMMENT ON TABLE allocation_acceptance IS 'Years whose allocate_drills proposal was accepted (and how often): the row accept_allocation serialises on.';
+SELECT pg_catalog.pg_extension_config_dump('riskmap.allocation_acceptance', '');
+GRANT SELECT ON allocation_acceptance TO riskmap_reader;
+GRANT SELECT, INSERT, UPDATE, DELETE ON allocation_acceptance TO riskmap_office;
+
+-- Writes the year's row for accept_allocation. SECURITY DEFINER: districts
+-- write plans, links, drills and materials only, not this table; the
+-- function takes nothing but the (checked) year and is pinned to pg_catalog.
+CREATE FUNCTION _accept_allocation_lock(p_year integer) RETURNS void
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    INSERT INTO riskmap.allocation_acceptance AS a (year) VALUES (p_year)
+    ON CONFLICT (year) DO UPDATE
+        SET accepted = a.accepted OPERATOR(pg_catalog.+) 1, accepted_at = pg_catalog.now(), accepted_by = session_user
+$$;
+REVOKE ALL ON FUNCTION _accept_allocation_lock(integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION _accept_allocation_lock(integer) TO riskmap_district, riskmap_office;
+
 -- Inserts the proposal as planned drills with their targets, one transaction.
 -- SECURITY INVOKER: row-level security decides (a district lead accepts its
 -- own district's drills only; anything else is ERROR 42501 and nothing is
@@ -234,8 +262,9 @@ DECLARE
 BEGIN
     PERFORM riskmap._check_year(p_year);
     PERFORM riskmap._check_district(p_district);
-    -- Two concurrent acceptances of one year would both top up the quota.
-    PERFORM pg_advisory_xact_lock(hashtext('riskmap.accept_allocation'), p_year);
+    -- Two concurrent acceptances of one year would both top up the quota:
+    -- both write this row (see allocation_acceptance).
+    PERFORM riskmap._accept_allocation_lock(p_year);
     FOR r IN SELECT * FROM riskmap.allocate_drills(p_year, p_district) LOOP
         IF r.org_kind = 'district' THEN
             SELECT d.name INTO v_name FROM riskmap.district d WHERE d.code = r.org_code;
@@ -284,16 +313,24 @@ AS 'MODULE_PATHNAME', 'riskmap_scenario_injects'
 LANGUAGE C IMMUTABLE STRICT;
 
 -- Who may draw or read a drill's scenario now: the office (or a superuser)
--- always; anyone else only from the drill's scheduled date on. 42501 otherwise.
+-- always; anyone else only from the seal date on, in the city's calendar
+-- (Asia/Shanghai): the frozen sealed_until of the stored scenario when there
+-- is one, else the drill's scheduled date (which, for a blind drill, only the
+-- office may move; see _drill_guard). 42501 otherwise.
 CREATE FUNCTION _assert_scenario_access(p_drill riskmap.drill) RETURNS void
 LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    v_seal record;
+    v_date date;
 BEGIN
     IF riskmap._is_office() THEN
         RETURN;
     END IF;
-    IF p_drill.scheduled_on IS NULL OR current_date < p_drill.scheduled_on THEN
+    v_seal := riskmap._scenario_seal_date(p_drill.id);
+    v_date := CASE WHEN v_seal.stored THEN v_seal.sealed_until ELSE p_drill.scheduled_on END;
+    IF v_date IS NULL OR riskmap._today() < v_date THEN
         RAISE EXCEPTION 'permission denied: the scenario of drill % ("%") is sealed until its scheduled date %; only riskmap_office may draw or read it before',
-                p_drill.id, p_drill.title, coalesce(p_drill.scheduled_on::text, '(not scheduled)')
+                p_drill.id, p_drill.title, coalesce(v_date::text, '(not scheduled)')
             USING ERRCODE = 'insufficient_privilege';
     END IF;
 END $$;
@@ -383,19 +420,24 @@ BEGIN
     FROM riskmap.population p
     WHERE p.geom && v_zone AND ST_Intersects(v_zone, ST_Centroid(p.geom));
 
-    -- The nearest shelters (kind 'shelter', any district), by straight-line
-    -- ground distance from the source, walked at 1.2 m/s.
+    -- The nearest shelters (kind 'shelter', any district) by travel time from
+    -- the source (a point on its surface) at 1.2 m/s, measured as
+    -- evacuation_assignment does: over road when it has rows, else straight
+    -- line (riskmap._shelter_travel_times). distance_m is the straight-line
+    -- ground distance, travel_s the travel time, within_1h travel_s <= 3600.
     SELECT coalesce(jsonb_agg(jsonb_build_object(
                'id', z.id, 'name', z.name, 'district_code', z.district_code, 'capacity', z.capacity,
                'distance_m', round(z.dist::numeric, 1), 'walk_s', round((z.dist / 1.2)::numeric),
-               'within_1h', z.dist / 1.2 <= 3600) ORDER BY z.dist, z.id), '[]'::jsonb),
-           coalesce(sum(z.capacity) FILTER (WHERE z.dist / 1.2 <= 3600), 0),
-           (array_agg(z.name ORDER BY z.dist, z.id))[1]
+               'travel_s', round(z.travel_s::numeric), 'travel', CASE WHEN z.by_road THEN 'road' ELSE 'straight_line' END,
+               'within_1h', z.travel_s <= 3600) ORDER BY z.travel_s, z.id), '[]'::jsonb),
+           coalesce(sum(z.capacity) FILTER (WHERE z.travel_s <= 3600), 0),
+           (array_agg(z.name ORDER BY z.travel_s, z.id))[1]
     INTO v_shel, v_cap, v_first_shelter
-    FROM (SELECT c.id, c.name, c.district_code, c.capacity, ST_Distance(c.geom::geography, s.geom::geography) AS dist
-          FROM (SELECT sh.* FROM riskmap.shelter sh WHERE sh.kind = 'shelter'
-                ORDER BY sh.geom <-> s.geom, sh.id LIMIT 50) c
-          ORDER BY dist, c.id LIMIT 5) z;
+    FROM (SELECT c.id, c.name, c.district_code, c.capacity, t.by_road, t.time_s AS travel_s,
+                 ST_Distance(c.geom::geography, s.geom::geography) AS dist
+          FROM riskmap._shelter_travel_times(ST_X(ST_PointOnSurface(s.geom)), ST_Y(ST_PointOnSurface(s.geom)), 1.2) t
+          JOIN riskmap.shelter c ON c.id = t.shelter_id
+          ORDER BY t.time_s, c.id LIMIT 5) z;
 
     -- 4. Injects against the linked plan's workflow steps (docs/plan_content.md:
     -- content.workflows[].steps[] with order, action, responsible,
@@ -462,7 +504,9 @@ BEGIN
         'shelters', v_shel,
         'shelter_capacity_within_1h', v_cap,
         'capacity_suffices', v_cap >= v_people,
-        'travel_basis', 'straight-line ground distance from the source at 1.2 m/s',
+        'travel_basis', CASE WHEN EXISTS (SELECT 1 FROM riskmap.road)
+                             THEN 'road travel time from the source as in evacuation_assignment (walking legs at 1.2 m/s)'
+                             ELSE 'straight-line ground distance from the source at 1.2 m/s' END,
         'injects', v_inj);
 END $$;
 
@@ -499,8 +543,9 @@ BEGIN
     v_seed := coalesce(p_seed, (p_drill_id % 2147483647)::integer);
     v_scn := riskmap._draw_scenario(p_drill_id, v_seed);
     IF riskmap._is_office() THEN
-        INSERT INTO riskmap.drill_scenario (drill_id, seed, scenario) VALUES (p_drill_id, v_seed, v_scn)
-        ON CONFLICT (drill_id) DO UPDATE SET seed = EXCLUDED.seed, scenario = EXCLUDED.scenario, created_at = now();
+        INSERT INTO riskmap.drill_scenario (drill_id, seed, scenario, sealed_until) VALUES (p_drill_id, v_seed, v_scn, d.scheduled_on)
+        ON CONFLICT (drill_id) DO UPDATE SET seed = EXCLUDED.seed, scenario = EXCLUDED.scenario, created_at = now(),
+                                             sealed_until = EXCLUDED.sealed_until;
     END IF;
     RETURN v_scn;
 END $$;
@@ -538,7 +583,8 @@ BEGIN
     IF p_on IS NULL THEN
         RAISE EXCEPTION 'p_on must not be NULL' USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF p_on > current_date THEN
+    PERFORM riskmap._check_finite(p_on, 'p_on');
+    IF p_on > least(current_date, riskmap._today()) THEN
         RAISE EXCEPTION 'drill % ("%"): cannot be completed on % (in the future)', d.id, d.title, p_on
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
@@ -650,3 +696,116 @@ BEGIN
     UPDATE riskmap.improvement_action SET closed_on = p_on WHERE id = p_action_id;
 END $$;
 COMMENT ON FUNCTION close_action(bigint, date) IS 'Closes an improvement action on a date.';
+
+---------------------------------------------------------------------------
+-- Direct writes of a drill follow the rules of the functions above
+-- (complete_drill, the seal of blind_scenario), whoever writes them:
+--  * scheduled_on and completed_on are finite dates;
+--  * for anyone but the office: a completed drill stays completed on its date
+--    (complete_drill refuses to complete it again on another day); a drill is
+--    completed only with a completed_on that is not in the future; status
+--    'completed' and completed_on go together; only the office moves the date
+--    of a blind drill or of a drill whose scenario is stored, or makes a blind
+--    drill not blind.
+-- When the office moves the date of a drill whose scenario is stored, the seal
+-- moves with it (drill_scenario.sealed_until).
+CREATE FUNCTION _drill_guard() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_today date := least(current_date, riskmap._today());
+BEGIN
+    IF riskmap._restoring() THEN
+        RETURN NEW;
+    END IF;
+    PERFORM riskmap._check_finite(NEW.scheduled_on, format('drill %s: scheduled_on', coalesce(NEW.id::text, '(new)'))),
+            riskmap._check_finite(NEW.completed_on, format('drill %s: completed_on', coalesce(NEW.id::text, '(new)')));
+    IF riskmap._is_office() THEN
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'UPDATE' AND OLD.status = 'completed'
+       AND (NEW.status IS DISTINCT FROM OLD.status OR NEW.completed_on IS DISTINCT FROM OLD.completed_on) THEN
+        RAISE EXCEPTION 'permission denied: drill % ("%") was completed on %; only the office (riskmap_office) changes a completed drill',
+                OLD.id, OLD.title, OLD.completed_on
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF (NEW.status = 'completed') <> (NEW.completed_on IS NOT NULL) THEN
+        RAISE EXCEPTION 'drill % ("%"): status % with completed_on % (a drill is completed with its date: complete_drill)',
+                coalesce(NEW.id::text, '(new)'), NEW.title, NEW.status, coalesce(NEW.completed_on::text, 'NULL')
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF NEW.completed_on > v_today THEN
+        RAISE EXCEPTION 'drill % ("%"): cannot be completed on % (in the future)', coalesce(NEW.id::text, '(new)'), NEW.title, NEW.completed_on
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF TG_OP = 'UPDATE' AND (NEW.scheduled_on IS DISTINCT FROM OLD.scheduled_on OR (OLD.blind AND NOT NEW.blind))
+       AND (OLD.blind OR (riskmap._scenario_seal_date(OLD.id)).stored) THEN
+        RAISE EXCEPTION 'permission denied: drill % ("%") is a blind drill or has a sealed scenario: only the office (riskmap_office) moves its date or unblinds it',
+                OLD.id, OLD.title
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER drill_guard BEFORE INSERT OR UPDATE ON drill
+    FOR EACH ROW EXECUTE FUNCTION _drill_guard();
+
+-- The seal of a stored scenario: the drill's scheduled date when it is
+-- stored (unless the office gives one), and the new date when the office
+-- moves the drill.
+CREATE FUNCTION _scenario_seal() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF riskmap._restoring() THEN
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'INSERT' AND NEW.sealed_until IS NULL THEN
+        SELECT d.scheduled_on INTO NEW.sealed_until FROM riskmap.drill d WHERE d.id = NEW.drill_id;
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER drill_scenario_seal BEFORE INSERT ON drill_scenario
+    FOR EACH ROW EXECUTE FUNCTION _scenario_seal();
+
+CREATE FUNCTION _scenario_follow_drill() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF riskmap._restoring() THEN
+        RETURN NULL;
+    END IF;
+    IF (riskmap._scenario_seal_date(NEW.id)).stored THEN   -- only the office gets here (_drill_guard)
+        UPDATE riskmap.drill_scenario SET sealed_until = NEW.scheduled_on WHERE drill_id = NEW.id;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER drill_scenario_follow AFTER UPDATE OF scheduled_on ON drill
+    FOR EACH ROW WHEN (OLD.scheduled_on IS DISTINCT FROM NEW.scheduled_on)
+    EXECUTE FUNCTION _scenario_follow_drill();
+
+-- Materials written directly follow submit_material's rules for anyone but
+-- the office: a material is submitted today (its date decides whether a key
+-- drill's materials were late) and keeps that date; evaluation, image and
+-- video come after the drill is completed.
+CREATE FUNCTION _material_guard() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF riskmap._restoring() OR riskmap._is_office() THEN
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'INSERT' AND NEW.submitted_on NOT BETWEEN least(current_date, riskmap._today())
+                                                     AND greatest(current_date, riskmap._today()) THEN
+        RAISE EXCEPTION 'permission denied: drill % material "%": submitted_on % is not today; a material is submitted on the day it is (submit_material)',
+                NEW.drill_id, NEW.kind, NEW.submitted_on
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF TG_OP = 'UPDATE' AND NEW.submitted_on IS DISTINCT FROM OLD.submitted_on THEN
+        RAISE EXCEPTION 'permission denied: drill % material %: submitted_on changes only by the office', OLD.drill_id, OLD.id
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF NEW.kind IN ('evaluation', 'image', 'video')
+       AND NOT EXISTS (SELECT 1 FROM riskmap.drill d WHERE d.id = NEW.drill_id AND d.status = 'completed') THEN
+        RAISE EXCEPTION 'drill % is not completed: % material comes after the drill (complete_drill first)', NEW.drill_id, NEW.kind
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER drill_material_guard BEFORE INSERT OR UPDATE ON drill_material
+    FOR EACH ROW EXECUTE FUNCTION _material_guard();

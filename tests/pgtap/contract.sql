@@ -1,5 +1,5 @@
--- The public contract of ../shared/API.md: tables, columns, keys, functions, roles.
--- Written from API.md; a failure here means the contract is broken.
+-- The public contract of docs/reference.md: tables, columns, keys, functions, roles.
+-- Written from docs/reference.md; a failure here means the contract is broken.
 BEGIN;
 SELECT plan(170);
 SELECT has_table('riskmap', 'district', 'table riskmap.district exists');
@@ -138,7 +138,7 @@ SELECT lives_ok($$SELECT * FROM riskmap.uncovered_sources()$$, 'uncovered_source
 SELECT lives_ok($$SELECT * FROM riskmap.filing_overdue()$$, 'filing_overdue() with defaults');
 SELECT lives_ok($$SELECT * FROM riskmap.compliance(2026)$$, 'compliance(year) with the default date');
 SELECT lives_ok($$SELECT * FROM riskmap.open_actions()$$, 'open_actions() with defaults');
--- Result columns, by name and type, as API.md lists them.
+-- Result columns, by name and type, as docs/reference.md lists them.
 SELECT is((SELECT pg_get_function_result('riskmap.uncovered_sources(text,date)'::regprocedure)),
           'TABLE(source_id bigint, name text, district_code text, risk_level smallint, reason text)', 'uncovered_sources columns');
 SELECT is((SELECT pg_get_function_result('riskmap.filing_overdue(date)'::regprocedure)),
@@ -162,7 +162,7 @@ SELECT ok(EXISTS (SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrel
 FROM (VALUES ('district', 'geom'), ('risk_source', 'geom'), ('shelter', 'geom'), ('population', 'geom'),
              ('road', 'geom'), ('drill', 'area')) AS g(t, c);
 
--- The geo engine, tiles and drill planning (API.md, SQL functions).
+-- The geo engine, tiles and drill planning (docs/reference.md, SQL functions).
 SELECT is((SELECT pg_get_function_result('riskmap.undrilled_areas(integer,integer,text)'::regprocedure)),
           'TABLE(source_id bigint, district_code text, risk_level smallint, zone geometry)', 'undrilled_areas columns');
 SELECT is((SELECT pg_get_function_result('riskmap.coverage_gaps(double precision,integer,text,text[])'::regprocedure)),

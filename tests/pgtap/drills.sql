@@ -1,4 +1,4 @@
--- The drill-planning functions of ../shared/API.md (allocate_drills,
+-- The drill-planning functions of docs/reference.md (allocate_drills,
 -- accept_allocation, blind_scenario) and the after-drill functions: names,
 -- arguments, result shapes, defaults, SECURITY INVOKER.
 BEGIN;

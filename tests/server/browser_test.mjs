@@ -69,6 +69,11 @@ try {
   const n = await items.count();
   check(n >= 2, `panel lists the uncovered sources of 渝中区 (${n})`);
   check((await items.first().innerText()).includes('本年度未安排演练'), 'panel shows the reasons');
+  const firstItem = await items.first().innerText();
+  check(firstItem.includes('危险化学品') && !firstItem.includes('hazardous_chemicals'),
+        `categories by their Chinese names from web/labels.js (${firstItem.replace(/\s+/g, ' ')})`);
+  check((await page.title()).startsWith('重庆市') && (await page.locator('#city-title').innerText()).includes('重庆市'),
+        `the city's name from the districts' parent_code and the dictionary (${await page.title()})`);
   await page.waitForFunction(() => [...document.querySelectorAll('.leaflet-tile')].every((t) => t.classList.contains('leaflet-tile-loaded')), null, { timeout: 30000 });
 
   // popup from the panel

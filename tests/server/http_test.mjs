@@ -1,4 +1,5 @@
 // HTTP tests of riskmap-tiles over real HTTP against the fixture database.
+import { spawn, spawnSync } from 'node:child_process';
 import { request, json, psql, pgCtl, sleep, lonLatToTile, checkFeatureCollection, checkGeometry, check, done } from './lib.mjs';
 
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -312,6 +313,76 @@ for (const style of ['risk', 'evacuation']) {
   psql("begin; update riskmap.risk_source set risk_level = 4 where id = 2; rollback;");
   await sleep(300);
   check((await health()).cache.notifications === n2, 'a rolled-back change sends no notification');
+}
+
+// --- nobody but the extension's triggers drives invalidation (issue 9, item 8)
+{
+  psql(`do $$ begin
+          if not exists (select 1 from pg_roles where rolname = 'rm_notify_spammer') then
+            create role rm_notify_spammer login in role riskmap_reader;
+          end if;
+        end $$`);
+  const asSpammer = (sql) => spawnSync('psql', ['-X', '-q', '-At', '-U', 'rm_notify_spammer', '-d', process.env.RISKMAP_TEST_DB,
+    '-c', '\\set VERBOSITY sqlstate', '-c', sql], { encoding: 'utf8' });
+  const farPath = `/tiles/risk/${Z}/${lonLatToTile(106.85, 29.95, Z).join('/')}.png`;
+  const near1 = await request(tilePath), far1 = await request(farPath);
+  const h0 = await health();
+  // a reader login: 200 NOTIFYs with every payload the old feed obeyed, each its own transaction
+  const payloads = ["'*'", "'-180 -90 180 90'", "'0 0 0 0 risk evacuation'", "'garbage'", "''"];
+  const script = Array.from({ length: 200 }, (_, i) => `NOTIFY riskmap_tiles, ${payloads[i % payloads.length]};`).join('\n');
+  const spam = spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-U', 'rm_notify_spammer', '-d', process.env.RISKMAP_TEST_DB],
+    { input: script, encoding: 'utf8' });
+  check(spam.status === 0, `a reader may send 200 NOTIFY riskmap_tiles (exit ${spam.status} ${spam.stderr})`);
+  const ins = asSpammer("insert into riskmap.tile_change (payload) values ('*')");
+  check(/42501/.test(ins.stderr), `a reader cannot write riskmap.tile_change (${ins.stderr.trim()})`);
+  const fn = asSpammer("select riskmap._notify_tiles('BOX(-180 -90,180 90)'::box2d, ' risk')");
+  check(/42501/.test(fn.stderr), `a reader cannot write it through _notify_tiles either (${fn.stderr.trim()})`);
+  await sleep(500);
+  const h1 = await health();
+  const near2 = await request(tilePath), far2 = await request(farPath);
+  const h2 = await health();
+  check(h1.cache.invalidated === h0.cache.invalidated && h1.cache.entries === h0.cache.entries,
+    `NOTIFY spam dropped no cached tile (invalidated ${h0.cache.invalidated} → ${h1.cache.invalidated}, entries ${h0.cache.entries} → ${h1.cache.entries})`);
+  check(near2.headers.etag === near1.headers.etag && far2.headers.etag === far1.headers.etag && h2.cache.hits === h1.cache.hits + 2
+    && h2.cache.misses === h1.cache.misses, `tiles still served from the cache after the spam (hits ${h1.cache.hits} → ${h2.cache.hits}, misses ${h1.cache.misses} → ${h2.cache.misses})`);
+  const nm = await request(tilePath, { headers: { 'If-None-Match': near1.headers.etag } });
+  check(nm.status === 304, `If-None-Match with the old ETag still 304 after the spam (${nm.status})`);
+  // a real change still invalidates exactly its tiles, within a second
+  psql('update riskmap.risk_source set risk_level = 3 where id = 1');
+  const tCommit = Date.now();
+  let changedAt = null;
+  while (Date.now() - tCommit < 1000) {
+    if ((await request(tilePath)).headers.etag !== near1.headers.etag) { changedAt = Date.now(); break; }
+    await sleep(50);
+  }
+  check(changedAt !== null, `after the spam a real change still shows within 1 s (${changedAt ? changedAt - tCommit : '>1000'} ms)`);
+  const hb = (await health()).cache.hits;
+  const far3 = await request(farPath);
+  check(far3.headers.etag === far1.headers.etag && (await health()).cache.hits === hb + 1, 'and the far tile stays cached');
+  psql('update riskmap.risk_source set risk_level = 1 where id = 1');
+  // commit order, not insert order: a change written early and committed late
+  // (after a later transaction's change was read) is still read
+  await sleep(300);
+  const farA = await request(farPath);
+  const slow = spawn('psql', ['-X', '-q', '-d', process.env.RISKMAP_TEST_DB, '-c',
+    'begin; update riskmap.risk_source set risk_level = 3 where id = 5; select pg_sleep(1.5); commit;']);
+  const slowDone = new Promise((r) => slow.on('exit', r));
+  await sleep(500);
+  const nearA = await request(tilePath);
+  psql('update riskmap.risk_source set risk_level = 2 where id = 1');
+  await sleep(500);
+  check((await request(tilePath)).headers.etag !== nearA.headers.etag, 'the later, quicker transaction invalidated its tile');
+  check((await request(farPath)).headers.etag === farA.headers.etag, 'the slow transaction\'s tile is unchanged before it commits');
+  await slowDone;
+  const tSlow = Date.now();
+  let slowSeen = null;
+  while (Date.now() - tSlow < 1000) {
+    if ((await request(farPath)).headers.etag !== farA.headers.etag) { slowSeen = Date.now(); break; }
+    await sleep(50);
+  }
+  check(slowSeen !== null, `the slow transaction's change shows within 1 s of its commit (${slowSeen ? slowSeen - tSlow : '>1000'} ms)`);
+  psql('update riskmap.risk_source set risk_level = 1 where id = 1');
+  psql('update riskmap.risk_source set risk_level = 4 where id = 5');
 }
 
 // --- the database goes away and comes back

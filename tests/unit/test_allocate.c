@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "rm_allocate.h"
+#include "rm_geodesy.h"
 
 /* ---- helpers ------------------------------------------------------ */
 static uint64_t rng_state;
@@ -101,8 +102,8 @@ test_special_best_category(void **state)
 	rm_alloc_solution sol;
 	int g[6];
 
-	assert_int_equal(rm_alloc_solution_init(&sol, 6), RM_ALLOC_OK);
-	assert_int_equal(rm_alloc_heuristic(&p, &sol), RM_ALLOC_OK);
+	assert_int_equal(rm_alloc_solution_init(&sol, 6), RM_OK);
+	assert_int_equal(rm_alloc_heuristic(&p, &sol), RM_OK);
 	/* category 0: 8+8+1 = 17 beats category 1: 4+4+4 = 12 */
 	assert_int_equal(group_of(&sol, 6, 0, g), 3);
 	assert_int_equal(g[0], 0);
@@ -111,7 +112,7 @@ test_special_best_category(void **state)
 	assert_true(fabs(sol.score - 17) < 1e-9);
 	/* K = 2: 8+8 = 16 beats 4+4 */
 	p.max_targets = 2;
-	assert_int_equal(rm_alloc_heuristic(&p, &sol), RM_ALLOC_OK);
+	assert_int_equal(rm_alloc_heuristic(&p, &sol), RM_OK);
 	assert_true(fabs(sol.score - 16) < 1e-9);
 	rm_alloc_solution_free(&sol);
 }
@@ -141,15 +142,15 @@ test_comprehensive_clique(void **state)
 	E(3, 4);
 #undef E
 	csr_from_matrix(n, adj, start, nbr);
-	assert_int_equal(rm_alloc_solution_init(&sol, n), RM_ALLOC_OK);
-	assert_int_equal(rm_alloc_heuristic(&p, &sol), RM_ALLOC_OK);
+	assert_int_equal(rm_alloc_solution_init(&sol, n), RM_OK);
+	assert_int_equal(rm_alloc_heuristic(&p, &sol), RM_OK);
 	/* {3,4} = 16 beats {0,1,2} = 12 and {0,3} = 12 */
 	assert_int_equal(group_of(&sol, n, 0, g), 2);
 	assert_int_equal(g[0], 3);
 	assert_int_equal(g[1], 4);
 	/* with weight 9 each on 0..2 the triangle wins (27 > 16) */
 	w[0] = w[1] = w[2] = 9;
-	assert_int_equal(rm_alloc_heuristic(&p, &sol), RM_ALLOC_OK);
+	assert_int_equal(rm_alloc_heuristic(&p, &sol), RM_OK);
 	assert_int_equal(group_of(&sol, n, 0, g), 3);
 	assert_int_equal(g[2], 2);
 	rm_alloc_solution_free(&sol);
@@ -168,8 +169,8 @@ test_fill_before_weight(void **state)
 	rm_alloc_problem p = {2, w, cat, 2, NULL, NULL, 2, sl, 5, NULL, NULL};
 	rm_alloc_solution sol;
 
-	assert_int_equal(rm_alloc_solution_init(&sol, 2), RM_ALLOC_OK);
-	assert_int_equal(rm_alloc_heuristic(&p, &sol), RM_ALLOC_OK);
+	assert_int_equal(rm_alloc_solution_init(&sol, 2), RM_OK);
+	assert_int_equal(rm_alloc_heuristic(&p, &sol), RM_OK);
 	assert_int_equal(sol.filled, 2);
 	assert_int_equal(sol.slot_of[0], 1);
 	assert_int_equal(sol.slot_of[1], 0);
@@ -191,13 +192,13 @@ test_not_enough_sources(void **state)
 	rm_alloc_solution sol;
 	char err[200];
 
-	assert_int_equal(rm_alloc_solution_init(&sol, 3), RM_ALLOC_OK);
-	assert_int_equal(rm_alloc_heuristic(&p, &sol), RM_ALLOC_OK);
+	assert_int_equal(rm_alloc_solution_init(&sol, 3), RM_OK);
+	assert_int_equal(rm_alloc_heuristic(&p, &sol), RM_OK);
 	assert_int_equal(sol.filled, 2);
 	assert_int_equal(sol.slot_of[1], -1);
 	assert_true(fabs(sol.score - 10) < 1e-9);
 	assert_true(rm_alloc_check(&p, &sol, err, sizeof(err)));
-	assert_int_equal(rm_alloc_exact(&p, &sol, 0), RM_ALLOC_OK);
+	assert_int_equal(rm_alloc_exact(&p, &sol, 0), RM_OK);
 	assert_int_equal(sol.filled, 2);
 	assert_true(sol.optimal);
 	rm_alloc_solution_free(&sol);
@@ -208,11 +209,11 @@ test_ground_distance(void **state)
 {
 	(void) state;
 	/* 0.1 degree of latitude at 29.5 N on WGS 84: 11,086 m (meridian arc) */
-	double d = rm_alloc_ground_distance(106.5, 29.45, 106.5, 29.55);
+	double d = rm_local_distance(106.5, 29.45, 106.5, 29.55);
 
 	assert_true(fabs(d - 11086.0) < 3.0);
 	/* 0.1 degree of longitude at 29.5 N: 9,696.5 m */
-	d = rm_alloc_ground_distance(106.45, 29.5, 106.55, 29.5);
+	d = rm_local_distance(106.45, 29.5, 106.55, 29.5);
 	assert_true(fabs(d - 9696.5) < 3.0);
 }
 
@@ -236,7 +237,7 @@ test_near_graph(void **state)
 	for (int i = 0; i < 5; i++)
 		wkb[i] = b[i];
 	assert_int_equal(rm_alloc_near_graph(5, wkb, len, NULL, NULL, 10000, &start, &nbr, err, sizeof(err), NULL, NULL),
-					 RM_ALLOC_OK);
+					 RM_OK);
 	assert_int_equal(start[1] - start[0], 1);
 	assert_int_equal(nbr[start[0]], 1);
 	assert_int_equal(start[2] - start[1], 1);	/* 1: only 0 */
@@ -250,7 +251,7 @@ test_near_graph(void **state)
 		char want[5] = {1, 0, 1, 1, 1};
 
 		assert_int_equal(rm_alloc_near_graph(5, wkb, len, want, NULL, 10000, &start, &nbr, err, sizeof(err), NULL, NULL),
-						 RM_ALLOC_OK);
+						 RM_OK);
 		assert_int_equal(start[5], 2);
 		free(start);
 		free(nbr);
@@ -260,7 +261,7 @@ test_near_graph(void **state)
 		int group[5] = {0, 1, 0, 0, 0};
 
 		assert_int_equal(rm_alloc_near_graph(5, wkb, len, NULL, group, 10000, &start, &nbr, err, sizeof(err), NULL, NULL),
-						 RM_ALLOC_OK);
+						 RM_OK);
 		assert_int_equal(start[5], 2);	/* 3-4 only */
 		assert_int_equal(nbr[start[3]], 4);
 		free(start);
@@ -273,7 +274,7 @@ test_near_graph(void **state)
 		wkb[2] = junk;
 		len[2] = sizeof(junk);
 		assert_int_equal(rm_alloc_near_graph(5, wkb, len, NULL, NULL, 10000, &start, &nbr, err, sizeof(err), NULL, NULL),
-						 RM_ALLOC_EGEOM);
+						 RM_EGEOS);
 		assert_non_null(strstr(err, "#2"));
 		assert_null(start);
 	}
@@ -313,16 +314,16 @@ test_bad_input(void **state)
 	rm_alloc_problem p = {1, w, cat, 2, NULL, NULL, 1, &sl, 5, NULL, NULL};
 	rm_alloc_solution sol;
 
-	assert_int_equal(rm_alloc_solution_init(&sol, 1), RM_ALLOC_OK);
-	assert_int_equal(rm_alloc_heuristic(&p, &sol), RM_ALLOC_EINVAL);	/* category out of range */
+	assert_int_equal(rm_alloc_solution_init(&sol, 1), RM_OK);
+	assert_int_equal(rm_alloc_heuristic(&p, &sol), RM_EINVAL);	/* category out of range */
 	cat[0] = 0;
-	assert_int_equal(rm_alloc_heuristic(&p, &sol), RM_ALLOC_EINVAL);	/* pool index out of range */
+	assert_int_equal(rm_alloc_heuristic(&p, &sol), RM_EINVAL);	/* pool index out of range */
 	pool[0] = 0;
 	p.max_targets = 0;
-	assert_int_equal(rm_alloc_heuristic(&p, &sol), RM_ALLOC_EINVAL);
+	assert_int_equal(rm_alloc_heuristic(&p, &sol), RM_EINVAL);
 	p.max_targets = 1;
 	sl.cls = RM_ALLOC_COMPREHENSIVE;		/* no near graph */
-	assert_int_equal(rm_alloc_exact(&p, &sol, 0), RM_ALLOC_EINVAL);
+	assert_int_equal(rm_alloc_exact(&p, &sol, 0), RM_EINVAL);
 	rm_alloc_solution_free(&sol);
 }
 
@@ -469,7 +470,7 @@ test_exact_vs_brute_force(void **state)
 		problem_of(&in, &p);
 		brute(&p, &bf, &bw);
 		rm_alloc_solution_init(&sol, in.n);
-		assert_int_equal(rm_alloc_exact(&p, &sol, 0), RM_ALLOC_OK);
+		assert_int_equal(rm_alloc_exact(&p, &sol, 0), RM_OK);
 		assert_true(sol.optimal);
 		assert_true(rm_alloc_check(&p, &sol, err, sizeof(err)));
 		assert_int_equal(sol.filled, bf);
@@ -500,7 +501,7 @@ test_heuristic_vs_exact(void **state)
 		problem_of(&in, &p);
 		rm_alloc_solution_init(&h, in.n);
 		rm_alloc_solution_init(&e, in.n);
-		assert_int_equal(rm_alloc_heuristic(&p, &h), RM_ALLOC_OK);
+		assert_int_equal(rm_alloc_heuristic(&p, &h), RM_OK);
 		if (!rm_alloc_check(&p, &h, err, sizeof(err)))
 			fail_msg("instance %d: heuristic invalid: %s", it, err);
 		/* the per-organisation polish keeps the solution valid and never worse */
@@ -511,7 +512,7 @@ test_heuristic_vs_exact(void **state)
 
 			rm_alloc_solution_init(&q, in.n);
 			rm_alloc_solution_copy(&q, &h, in.n);
-			assert_int_equal(rm_alloc_polish_orgs(&p, &q, 0), RM_ALLOC_OK);
+			assert_int_equal(rm_alloc_polish_orgs(&p, &q, 0), RM_OK);
 			if (!rm_alloc_check(&p, &q, err, sizeof(err)))
 				fail_msg("instance %d: polished solution invalid: %s", it, err);
 			assert_true(q.filled > fb || (q.filled == fb && q.score >= before - 1e-9));
@@ -520,7 +521,7 @@ test_heuristic_vs_exact(void **state)
 			rm_alloc_solution_free(&q);
 		}
 		/* exact from scratch (no incumbent) */
-		assert_int_equal(rm_alloc_exact(&p, &e, 0), RM_ALLOC_OK);
+		assert_int_equal(rm_alloc_exact(&p, &e, 0), RM_OK);
 		assert_true(e.optimal);
 		assert_true(rm_alloc_check(&p, &e, err, sizeof(err)));
 		ub = rm_alloc_upper_bound(&p);
@@ -581,7 +582,7 @@ test_interrupt(void **state)
 	problem_of(&in, &p);
 	p.interrupted = stop_now;
 	rm_alloc_solution_init(&sol, in.n);
-	assert_int_equal(rm_alloc_exact(&p, &sol, 0), RM_ALLOC_INTERRUPTED);
+	assert_int_equal(rm_alloc_exact(&p, &sol, 0), RM_EINTERRUPTED);
 	rm_alloc_solution_free(&sol);
 }
 

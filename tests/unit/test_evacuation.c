@@ -425,6 +425,70 @@ test_empty_inputs(void **state)
 	assert_int_equal(rm_evacuate(NULL, 0, c, 1, s, 1, &p, &rm_malloc_allocator, NULL, &res), RM_EINVAL);
 }
 
+/*
+ * rm_evac_times_from (blind_scenario's shelters) measures like rm_evacuate:
+ * from a cell's centroid, the quickest shelter and its time are the
+ * uncapacitated assignment's (ties to the lower index).
+ */
+static void
+test_times_from(void **state)
+{
+	unsigned	seed = 77;
+	int			r;
+
+	for (r = 0; r < 150; r++)
+	{
+		world		w;
+		int			road = r % 3 != 0;
+		rm_graph	g;
+		rm_evac_params p;
+		rm_evac_result res;
+		double	   *t;
+		int			i,
+					j;
+
+		make_world(&w, &seed, road);
+		for (j = 0; j < w.ns; j++)
+			if (w.s[j].capacity <= 0)
+				w.s[j].capacity = 1;
+		memset(&p, 0, sizeof p);
+		p.max_time_s = INFINITY;
+		p.speed_mps = 1.2;
+		if (road)
+			assert_int_equal(rm_graph_build(&g, &rm_malloc_allocator, w.e, w.n_edges, NULL), RM_OK);
+		assert_int_equal(rm_evacuate(road ? &g : NULL, road, w.c, w.nc, w.s, w.ns, &p,
+									 &rm_malloc_allocator, NULL, &res), RM_OK);
+		t = malloc(sizeof(double) * (w.ns + 1));
+		for (i = 0; i < w.nc; i++)
+		{
+			int			best = -1;
+
+			if (!rm_lonlat_valid(w.c[i].lon, w.c[i].lat))
+				continue;
+			assert_int_equal(rm_evac_times_from(road ? &g : NULL, w.c[i].lon, w.c[i].lat, 1.2, w.s, w.ns,
+												&rm_malloc_allocator, NULL, t), RM_OK);
+			for (j = 0; j < w.ns; j++)
+				if (isfinite(t[j]) && (best < 0 || t[j] < t[best]))
+					best = j;
+			/* rows are one per cell here, in cell order */
+			assert_int_equal(res.rows[i].cell, i);
+			if (best < 0)
+				assert_int_equal(res.rows[i].shelter, -1);
+			else
+			{
+				assert_true(res.rows[i].shelter >= 0);
+				assert_true(fabs(t[res.rows[i].shelter] - t[best]) <= 1e-9 * (1 + t[best]));
+				assert_true(fabs(res.rows[i].time_s - t[best]) <= 1e-9 * (1 + t[best]));
+			}
+		}
+		free(t);
+		rm_evac_result_free(&res, &rm_malloc_allocator);
+		if (road)
+			rm_graph_free(&g, &rm_malloc_allocator);
+		free_world(&w);
+	}
+}
+
 int
 main(void)
 {
@@ -432,6 +496,7 @@ main(void)
 		cmocka_unit_test(test_empty_inputs),
 		cmocka_unit_test(test_one_way_and_unreachable),
 		cmocka_unit_test(test_random_worlds),
+		cmocka_unit_test(test_times_from),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

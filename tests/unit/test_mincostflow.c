@@ -447,6 +447,47 @@ test_interrupt(void **state)
 	assert_int_equal(rm_transport_solve(&t, &rm_malloc_allocator, &in, flow, uns, NULL), RM_EINTR);
 }
 
+/* Many shelters per cell: only a few cheapest pairs enter the first network, the rest by pricing. */
+static void
+test_random_pricing(void **state)
+{
+	unsigned	seed = 4242;
+	int			r;
+
+	for (r = 0; r < 60; r++)
+	{
+		inst		x;
+
+		random_inst(&x, &seed, 5 + r % 20, 12 + (r * 7) % 25, r % 2);
+		check_instance(&x);
+		inst_free(&x);
+	}
+}
+
+/* Scale-free people: hundredths of a person, and 1e-7 next to millions. */
+static void
+test_tiny_and_huge_people(void **state)
+{
+	unsigned	seed = 99;
+	int			r;
+
+	for (r = 0; r < 80; r++)
+	{
+		inst		x;
+		int			i,
+					j;
+
+		random_inst(&x, &seed, 3 + r % 10, 2 + r % 9, 1);
+		for (i = 0; i < x.ns; i++)
+			x.supply[i] = (r % 2) ? 0.01 * (1 + rand_r(&seed) % 5)
+				: ((i % 3 == 0) ? 1e-7 * (1 + i) : 1e6 + 0.25 * i);
+		for (j = 0; j < x.nk; j++)
+			x.cap[j] = (r % 2) ? 0.01 * (rand_r(&seed) % 7) : 1e6 * (rand_r(&seed) % 3) + 3e-7;
+		check_instance(&x);
+		inst_free(&x);
+	}
+}
+
 int
 main(void)
 {
@@ -458,6 +499,8 @@ main(void)
 		cmocka_unit_test(test_interrupt),
 		cmocka_unit_test(test_random_integral),
 		cmocka_unit_test(test_random_fractional),
+		cmocka_unit_test(test_random_pricing),
+		cmocka_unit_test(test_tiny_and_huge_people),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

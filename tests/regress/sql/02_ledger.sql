@@ -1,13 +1,8 @@
 -- uncovered_sources, filing_overdue, compliance, open_actions on hand-made
 -- cases whose answers are worked out in the comments.
 \set VERBOSITY terse
-CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+\getenv regress_helpers RISKMAP_REGRESS_HELPERS
+\i :regress_helpers
 
 BEGIN;
 SET search_path = riskmap, public;

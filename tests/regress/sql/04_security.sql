@@ -1,12 +1,7 @@
 -- Roles and row-level security, each rule both ways.
 \set VERBOSITY terse
-CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+\getenv regress_helpers RISKMAP_REGRESS_HELPERS
+\i :regress_helpers
 
 -- Logins used by this test (cluster-wide, so dropped at the end).
 DROP ROLE IF EXISTS rm_test_lead_a, rm_test_lead_b, rm_test_office, rm_test_reader;

@@ -2,13 +2,8 @@
 -- the wrappers over riskmap.workday_override.
 SET search_path = riskmap, public;
 SET datestyle = ISO, YMD;
-CREATE FUNCTION pg_temp.error_of(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+\getenv regress_helpers RISKMAP_REGRESS_HELPERS
+\i :regress_helpers
 
 -- Plain weeks: Friday + 1 = Monday, Saturday + 0 = Saturday, Saturday + 1 = Monday.
 SELECT _workday_add('2024-01-05', 1, '{}', '{}') AS fri_plus_1,
@@ -75,18 +70,18 @@ SELECT _workday_add(NULL, 1, '{}', '{}') IS NULL AS null_from,
        _workdays_between('2024-01-01', NULL, '{}', '{}') IS NULL AS null_to;
 
 -- Bad input: ERROR 22023 (22008 for a result outside the date range).
-SELECT pg_temp.error_of($$SELECT riskmap._workday_add('2024-01-01', 1, '{2024-01-01}', '{}')$$);
-SELECT pg_temp.error_of($$SELECT riskmap._workday_add('2024-01-01', 1, '{2024-01-01,NULL}', '{f,f}')$$);
-SELECT pg_temp.error_of($$SELECT riskmap._workday_add('2024-01-01', 1, '{2024-01-01}', '{NULL}')$$);
-SELECT pg_temp.error_of($$SELECT riskmap._workday_add('2024-01-01', 1, '{2024-01-01,2024-01-01}', '{f,t}')$$);
-SELECT pg_temp.error_of($$SELECT riskmap._workday_add('2024-01-01', 100001, '{}', '{}')$$);
-SELECT pg_temp.error_of($$SELECT riskmap._workday_add('2024-01-01', -100001, '{}', '{}')$$);
-SELECT pg_temp.error_of($$SELECT riskmap._workday_add('infinity', 1, '{}', '{}')$$);
-SELECT pg_temp.error_of($$SELECT riskmap._workday_add('2024-01-01', 1, '{-infinity}', '{f}')$$);
-SELECT pg_temp.error_of($$SELECT riskmap._workdays_between('2024-01-01', 'infinity', '{}', '{}')$$);
-SELECT pg_temp.error_of($$SELECT riskmap._workday_add('2024-01-01', 1, '{{2024-01-01},{2024-01-02}}', '{{f},{f}}')$$);
-SELECT pg_temp.error_of($$SELECT riskmap._workday_add('5874897-12-30', 100, '{}', '{}')$$);
-SELECT pg_temp.error_of($$SELECT riskmap._workday_add('4714-11-25 BC', -100, '{}', '{}')$$);
+SELECT pg_temp.err($$SELECT riskmap._workday_add('2024-01-01', 1, '{2024-01-01}', '{}')$$);
+SELECT pg_temp.err($$SELECT riskmap._workday_add('2024-01-01', 1, '{2024-01-01,NULL}', '{f,f}')$$);
+SELECT pg_temp.err($$SELECT riskmap._workday_add('2024-01-01', 1, '{2024-01-01}', '{NULL}')$$);
+SELECT pg_temp.err($$SELECT riskmap._workday_add('2024-01-01', 1, '{2024-01-01,2024-01-01}', '{f,t}')$$);
+SELECT pg_temp.err($$SELECT riskmap._workday_add('2024-01-01', 100001, '{}', '{}')$$);
+SELECT pg_temp.err($$SELECT riskmap._workday_add('2024-01-01', -100001, '{}', '{}')$$);
+SELECT pg_temp.err($$SELECT riskmap._workday_add('infinity', 1, '{}', '{}')$$);
+SELECT pg_temp.err($$SELECT riskmap._workday_add('2024-01-01', 1, '{-infinity}', '{f}')$$);
+SELECT pg_temp.err($$SELECT riskmap._workdays_between('2024-01-01', 'infinity', '{}', '{}')$$);
+SELECT pg_temp.err($$SELECT riskmap._workday_add('2024-01-01', 1, '{{2024-01-01},{2024-01-02}}', '{{f},{f}}')$$);
+SELECT pg_temp.err($$SELECT riskmap._workday_add('5874897-12-30', 100, '{}', '{}')$$);
+SELECT pg_temp.err($$SELECT riskmap._workday_add('4714-11-25 BC', -100, '{}', '{}')$$);
 SELECT _workday_add('2024-01-01', 100000, '{}', '{}') AS max_n,
        _workdays_between('2024-01-01', _workday_add('2024-01-01', 100000, '{}', '{}'), '{}', '{}') AS back;
 

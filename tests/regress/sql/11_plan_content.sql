@@ -1,19 +1,14 @@
 -- Plan content (数字化预案): riskmap.plan_content_problems, riskmap._check_plan_content,
 -- riskmap.plans_using_shelter.
 SET search_path = riskmap, public;
-CREATE FUNCTION pg_temp.error_of(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+\getenv regress_helpers RISKMAP_REGRESS_HELPERS
+\i :regress_helpers
 
 -- The example of docs/plan_content.md is valid.
 \set example '''{"version": 1, "scope": "渝中区危险化学品储存场所泄漏、火灾、爆炸事故", "command": {"lead": "区应急管理局局长", "members": ["区消防救援支队", "区卫生健康委", "解放碑街道办事处"]}, "workflows": [{"name": "泄漏处置", "trigger": "储罐液位异常下降或可燃气体报警", "risk_level": 2, "steps": [{"order": 1, "action": "启动应急响应，报告区应急管理局", "responsible": "企业值班长", "within_minutes": 5}, {"order": 2, "action": "疏散下风向500米内人员", "responsible": "解放碑街道办事处", "within_minutes": 30}, {"order": 3, "action": "堵漏、收集泄漏物", "responsible": "区消防救援支队"}]}], "measures": [{"name": "警戒隔离", "description": "设置300米警戒区，实行交通管制", "event_types": ["leak", "fire"]}], "resources": [{"kind": "shelter", "shelter_id": 12, "name": "人民公园应急避难场所"}, {"kind": "team", "name": "危化品救援队", "quantity": 25, "unit": "人"}, {"kind": "material", "name": "吸附棉", "quantity": 0.5, "unit": "吨"}], "contacts": [{"role": "总指挥", "name": "张伟", "phone": "023-63800000"}]}'''
 SELECT count(*) AS problems_of_example FROM plan_content_problems(:example::jsonb);
 SELECT count(*) AS minimal FROM plan_content_problems('{"version": 1}');
-SELECT pg_temp.error_of(format('SELECT riskmap._check_plan_content(%L::jsonb, %L)', :example, 'CQ-YZ-001'));
+SELECT pg_temp.err(format('SELECT riskmap._check_plan_content(%L::jsonb, %L)', :example, 'CQ-YZ-001'));
 
 -- Every kind of problem, in document order (jsonb orders keys by length, then bytes).
 SELECT * FROM plan_content_problems('{
@@ -52,8 +47,8 @@ SELECT _check_plan_content(NULL, 'CQ-YZ-001') AS null_is_fine,
        _check_plan_content('{"version": 1}', 'CQ-YZ-001') AS valid_is_fine;
 SELECT _check_plan_content('{"version": 1, "scope": 1}', 'CQ-YZ-002');
 SELECT _check_plan_content('{"versoin": 1, "scope": 1, "workflows": [{"name": "w", "steps": [{"order": 1}]}]}', 'CQ-YZ-003');
-SELECT pg_temp.error_of($$SELECT riskmap._check_plan_content('{}', 'CQ-YZ-004')$$);
-SELECT pg_temp.error_of($$SELECT riskmap._check_plan_content('{}', NULL)$$);
+SELECT pg_temp.err($$SELECT riskmap._check_plan_content('{}', 'CQ-YZ-004')$$);
+SELECT pg_temp.err($$SELECT riskmap._check_plan_content('{}', NULL)$$);
 
 -- plans_using_shelter: resources that name the shelter (7 and 7.0 alike).
 -- Unusual ids and codes, so that rows of other tests cannot interfere; valid
@@ -84,6 +79,6 @@ SELECT s AS to_status, _plan_date_column(s) AS date_column
 FROM unnest('{drafting,reviewing,approved,published,filed,revising,retired}'::text[]) WITH ORDINALITY AS u(s, n)
 ORDER BY n;
 SELECT _plan_move_allowed(NULL, 'retired') IS NULL AS strict;
-SELECT pg_temp.error_of($$SELECT riskmap._plan_move_allowed('drafting', 'archived')$$);
-SELECT pg_temp.error_of($$SELECT riskmap._plan_move_allowed('Published', 'filed')$$);
-SELECT pg_temp.error_of($$SELECT riskmap._plan_date_column('')$$);
+SELECT pg_temp.err($$SELECT riskmap._plan_move_allowed('drafting', 'archived')$$);
+SELECT pg_temp.err($$SELECT riskmap._plan_move_allowed('Published', 'filed')$$);
+SELECT pg_temp.err($$SELECT riskmap._plan_date_column('')$$);

@@ -1,12 +1,7 @@
 -- Geometry guard: riskmap.geometry_problem and riskmap._geometry_problem_ewkb.
 SET search_path = riskmap, public;
-CREATE FUNCTION pg_temp.error_of(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+\getenv regress_helpers RISKMAP_REGRESS_HELPERS
+\i :regress_helpers
 
 SELECT name, geometry_problem(g) AS problem
 FROM (VALUES
@@ -50,16 +45,16 @@ SET search_path = riskmap, public;
 -- Raw EWKB: ISO WKB has no SRID; garbage bytes are ERROR 22023, never a crash.
 SELECT _geometry_problem_ewkb(ST_AsBinary('SRID=4326;POINT(1 2)'::geometry)) AS iso_wkb,
        _geometry_problem_ewkb(ST_AsEWKB('SRID=4326;POINT(1 2)'::geometry)) AS ewkb;
-SELECT pg_temp.error_of($$SELECT riskmap._geometry_problem_ewkb('\x00')$$);
-SELECT pg_temp.error_of($$SELECT riskmap._geometry_problem_ewkb('\x')$$);
-SELECT pg_temp.error_of($$SELECT riskmap._geometry_problem_ewkb('\x0101000020e6100000000000000000f03f')$$);
-SELECT pg_temp.error_of($$SELECT riskmap._geometry_problem_ewkb('\x0163000000')$$);
+SELECT pg_temp.err($$SELECT riskmap._geometry_problem_ewkb('\x00')$$);
+SELECT pg_temp.err($$SELECT riskmap._geometry_problem_ewkb('\x')$$);
+SELECT pg_temp.err($$SELECT riskmap._geometry_problem_ewkb('\x0101000020e6100000000000000000f03f')$$);
+SELECT pg_temp.err($$SELECT riskmap._geometry_problem_ewkb('\x0163000000')$$);
 -- a line string claiming 2^28 points
-SELECT pg_temp.error_of($$SELECT riskmap._geometry_problem_ewkb('\x0102000000ffffff0f00000000')$$);
+SELECT pg_temp.err($$SELECT riskmap._geometry_problem_ewkb('\x0102000000ffffff0f00000000')$$);
 -- 20 kB of garbage (parsed by PostGIS first)
-SELECT pg_temp.error_of($$SELECT riskmap._geometry_problem_ewkb(('\x01' || repeat('ff', 20000))::bytea)$$);
+SELECT pg_temp.err($$SELECT riskmap._geometry_problem_ewkb(('\x01' || repeat('ff', 20000))::bytea)$$);
 -- 20000 nested collections (180 kB) would overflow GEOS's recursive reader: refused
-SELECT pg_temp.error_of($$SELECT riskmap._geometry_problem_ewkb(
+SELECT pg_temp.err($$SELECT riskmap._geometry_problem_ewkb(
     ('\x0107000020e610000001000000' || repeat('010700000001000000', 20000) || '0101000000000000000000f03f0000000000000040')::bytea)$$);
 -- 1000 nested collections (9 kB) around POINT(1 2): readable, and fine
 SELECT _geometry_problem_ewkb(
@@ -67,7 +62,7 @@ SELECT _geometry_problem_ewkb(
     IS NULL AS nested_1000_fine;
 -- every prefix of a valid EWKB is an ERROR 22023, and every one-byte change is a status or an ERROR
 SELECT count(*) AS prefixes,
-       count(*) FILTER (WHERE pg_temp.error_of(format('SELECT riskmap._geometry_problem_ewkb(%L::bytea)', substring(b FROM 1 FOR n)))
+       count(*) FILTER (WHERE pg_temp.err(format('SELECT riskmap._geometry_problem_ewkb(%L::bytea)', substring(b FROM 1 FOR n)))
                               LIKE '22023: invalid EWKB: %') AS errors_22023
 FROM (SELECT ST_AsEWKB('SRID=4326;GEOMETRYCOLLECTION(POLYGON((0 0, 1 0, 1 1, 0 0)), LINESTRING(0 0, 1 1), POINT(5 5))'::geometry) AS b) AS s,
      generate_series(0, length(b) - 1) AS n;
@@ -76,5 +71,4 @@ SELECT count(*) AS changes,
 FROM (SELECT ST_AsEWKB('SRID=4326;GEOMETRYCOLLECTION(POLYGON((0 0, 1 0, 1 1, 0 0)), LINESTRING(0 0, 1 1), POINT(5 5))'::geometry) AS b) AS s,
      generate_series(0, length(b) - 1) AS i,
      generate_series(0, 255, 15) AS v,
-     LATERAL (SELECT pg_temp.error_of(format('SELECT riskmap._geometry_problem_ewkb(%L::bytea)', set_byte(b, i, v)))) AS e(r0),
-     LATERAL (SELECT CASE WHEN r0 = 'no error' THEN 'ok' ELSE r0 END) AS f(r);
+     LATERAL (SELECT pg_temp.err(format('SELECT riskmap._geometry_problem_ewkb(%L::bytea)', set_byte(b, i, v)))) AS e(r);

@@ -4,13 +4,8 @@
 -- the reference gap shrinks / grows, and ours must lie in between: area,
 -- exposed people, the set of districts with a gap and the source lists.
 \set VERBOSITY terse
-CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+\getenv regress_helpers RISKMAP_REGRESS_HELPERS
+\i :regress_helpers
 -- deterministic pseudo-random number in [0, 1)
 CREATE FUNCTION pg_temp.rnd(i integer, salt text) RETURNS double precision
 LANGUAGE sql IMMUTABLE AS $$

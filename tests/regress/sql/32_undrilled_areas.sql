@@ -1,12 +1,7 @@
 -- undrilled_areas: high-risk sources that no drill of the year targets or covers.
 \set VERBOSITY terse
-CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+\getenv regress_helpers RISKMAP_REGRESS_HELPERS
+\i :regress_helpers
 
 -- Empty tables.
 SELECT count(*) AS nothing_yet FROM riskmap.undrilled_areas(2026);

@@ -1,12 +1,7 @@
 -- ground_buffer / ground_area: metres on the ground, as PostGIS geography.
 \set VERBOSITY terse
-CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+\getenv regress_helpers RISKMAP_REGRESS_HELPERS
+\i :regress_helpers
 SET search_path = riskmap, public;
 -- Points, lines, polygons, multi and collections at several latitudes and radii:
 -- area within 1 % of ST_Area(ST_Buffer(g::geography, r)), every vertex of a

@@ -1,12 +1,7 @@
 -- riskmap.tile(): arguments, styles table, errors (22023 naming the value).
 BEGIN;
-CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+\getenv regress_helpers RISKMAP_REGRESS_HELPERS
+\i :regress_helpers
 -- The shipped styles are installed, and are what styles/*.json say.
 SELECT name, jsonb_array_length(spec -> 'layers') AS layers,
        (SELECT string_agg(l ->> 'type', ',') FROM jsonb_array_elements(spec -> 'layers') l) AS types

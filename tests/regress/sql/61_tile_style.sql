@@ -1,13 +1,8 @@
 -- Tile styles: validated in C on INSERT/UPDATE, errors name the JSON path;
 -- read and changed in SQL, and a changed style shows in the next tile.
 BEGIN;
-CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+\getenv regress_helpers RISKMAP_REGRESS_HELPERS
+\i :regress_helpers
 SELECT s AS spec, pg_temp.err(format('INSERT INTO riskmap.tile_style VALUES (%L, %L)', 'bad', s)) FROM (VALUES
     ('[]'),
     ('{}'),

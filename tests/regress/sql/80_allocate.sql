@@ -1,13 +1,8 @@
 -- allocate_drills: quotas, weights, existing drills, 10 km, categories, the
 -- max-targets setting, months, departments, p_district, errors.
 \set VERBOSITY terse
-CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+\getenv regress_helpers RISKMAP_REGRESS_HELPERS
+\i :regress_helpers
 -- Start from empty tables and the seeded quotas, whatever earlier suites left.
 CREATE PROCEDURE pg_temp.clean() LANGUAGE plpgsql SET client_min_messages = warning AS $$
 BEGIN

@@ -1,14 +1,11 @@
 -- accept_allocation: planned drills with targets and joint districts, one
 -- transaction, row-level security (SECURITY INVOKER).
 \set VERBOSITY terse
-CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    -- new drill ids come from the sequence: masked
-    RETURN SQLSTATE || ': ' || regexp_replace(SQLERRM, 'drill \d+ ', 'drill # ', 'g');
-END $$;
+\getenv regress_helpers RISKMAP_REGRESS_HELPERS
+\i :regress_helpers
+-- new drill ids come from the sequence: masked
+SET regress.err_mask = 'drill \d+ ';
+SET regress.err_mask_to = 'drill # ';
 -- Start from empty tables and the seeded quotas, whatever earlier suites left.
 CREATE PROCEDURE pg_temp.clean() LANGUAGE plpgsql SET client_min_messages = warning AS $$
 BEGIN

@@ -1,13 +1,10 @@
 -- After the drill: complete_drill, submit_material, record_action,
 -- close_action: checks, clear errors, row-level security (SECURITY INVOKER).
 \set VERBOSITY terse
-CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || regexp_replace(SQLERRM, '(action|drill_material of drill|improvement_action of drill) \d+', '\1 #', 'g');
-END $$;
+\getenv regress_helpers RISKMAP_REGRESS_HELPERS
+\i :regress_helpers
+SET regress.err_mask = '(action|drill_material of drill|improvement_action of drill) \d+';
+SET regress.err_mask_to = '\1 #';
 -- Start from empty tables and the seeded quotas, whatever earlier suites left.
 CREATE PROCEDURE pg_temp.clean() LANGUAGE plpgsql SET client_min_messages = warning AS $$
 BEGIN
