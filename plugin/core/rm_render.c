@@ -629,7 +629,8 @@ path_lines(rm_render *r, const GEOSGeometry *g, int depth)
 		size_t		np,
 					k;
 		double		lo = -r->clip,
-					hi = r->size + r->clip,
+					hix = r->proj.width + r->clip,
+					hiy = r->proj.height + r->clip,
 					bx0 = INFINITY,
 					by0 = INFINITY,
 					bx1 = -INFINITY,
@@ -650,7 +651,7 @@ path_lines(rm_render *r, const GEOSGeometry *g, int depth)
 			by0 = fmin(by0, r->buf[2 * k + 1]);
 			by1 = fmax(by1, r->buf[2 * k + 1]);
 		}
-		if (bx1 < lo || bx0 > hi || by1 < lo || by0 > hi)
+		if (bx1 < lo || bx0 > hix || by1 < lo || by0 > hiy)
 			return 0;
 		if (bx1 - bx0 > 1e6 || by1 - by0 > 1e6)
 			return 0;			/* longer than any road edge on any tile */
