@@ -31,7 +31,7 @@ SELECT 10 + s.id, 'S' || s.id, 'shelter', CASE WHEN s.id = 4 THEN 500 ELSE 10000
 INSERT INTO riskmap.road (id, source, target, cost_s, reverse_cost_s, capacity_pph, geom)
 SELECT s.id, 2 * s.id, 2 * s.id + 1, 300, -1, 3600, ST_MakeLine(s.geom, ST_Translate(s.geom, 0.01, 0))
 FROM riskmap.risk_source s WHERE s.id <= 5;
--- Every zone empties in 840 s (see 44_clearance_micro, case 1) except 4,
+-- Every zone empties in 840 s (see 47_clearance_micro, case 1) except 4,
 -- whose shelter holds 500 of its 600.
 -- Plans: 1 promises 10 minutes (fails), 2 promises 14 minutes (meets: 840 s
 -- = 14 min), 3 has no evacuation step (no promise), 4 promises 60 minutes

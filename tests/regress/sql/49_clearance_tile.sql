@@ -15,7 +15,7 @@ INSERT INTO riskmap.plan (id, code, title, plan_type, owner_district, status, co
   (1, 'P1', '一源一案', 'one_to_one', '500103', 'published',
    '{"version": 1, "workflows": [{"name": "疏散", "steps": [{"order": 1, "action": "疏散", "responsible": "街道办", "kind": "evacuation", "within_minutes": 10}]}]}');
 INSERT INTO riskmap.plan_link (source_id, event_type, plan_id) VALUES (1, 'leak', 1);
--- The tile holding the zone, at zoom 14 (the zone's clearance is 840 s, see 44_clearance_micro).
+-- The tile holding the zone, at zoom 14 (the zone's clearance is 840 s, see 47_clearance_micro).
 SELECT floor((106.5 + 180) / 360 * 2 ^ 14)::int AS x,
        floor((1 - ln(tan(radians(29.5)) + 1 / cos(radians(29.5))) / pi()) / 2 * 2 ^ 14)::int AS y \gset
 SELECT meets_plan, bottleneck_edges FROM riskmap.clearance_report();
