@@ -1839,7 +1839,8 @@ rm_clearance_solve(const rm_clr_problem *p, const rm_clr_options *opt,
 				lb2 = 0,
 				i;
 	int			mode = opt ? opt->mode : RM_CLR_AUTO;
-	int64_t		max_arcs = opt && opt->max_exact_arcs > 0 ? opt->max_exact_arcs : INT64_MAX;
+	int64_t		max_arcs = !opt || opt->max_exact_arcs == 0 ? INT64_MAX :
+		opt->max_exact_arcs < 0 ? -1 : opt->max_exact_arcs;
 
 	memset(out, 0, sizeof *out);
 	out->clearance = out->lower_bound = out->heuristic_clearance = -1;

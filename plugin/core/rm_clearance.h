@@ -73,7 +73,7 @@ enum
 typedef struct rm_clr_options
 {
 	int			mode;
-	int64_t		max_exact_arcs; /* AUTO: skip the exact solver above this size */
+	int64_t		max_exact_arcs; /* AUTO: skip the exact solver above this size (0: no limit, < 0: never) */
 } rm_clr_options;
 
 /* One group: people of source `src` going to sink `snk` along one path. */

@@ -30,8 +30,6 @@ PG_FUNCTION_INFO_V1(riskmap_evacuation_clearance);
 PG_FUNCTION_INFO_V1(riskmap_clearance_report);
 PG_FUNCTION_INFO_V1(riskmap_clearance_solve);
 
-/* AUTO mode: above this many time-expanded arcs the heuristic stands (about 80 bytes each) */
-#define EXACT_ARC_LIMIT 200000
 #define MAX_HORIZON_S 604800.0
 
 static void *
@@ -452,7 +450,8 @@ solve_source(clr_source *cs, const road_net *rn, const clr_args *a, int mode, Me
 {
 	rm_allocator alloc = {ctx_alloc, ctx_release, callctx};
 	rm_interrupt intr = {check_interrupts, NULL};
-	rm_clr_options o = {mode, EXACT_ARC_LIMIT};
+	/* AUTO: above riskmap.clearance_exact_arcs arcs the heuristic stands (0: always) */
+	rm_clr_options o = {mode, riskmap_clearance_exact_arcs > 0 ? riskmap_clearance_exact_arcs : -1};
 
 	build_problem(cs, rn, a, callctx);
 	core_error(rm_clearance_solve(&cs->p, &o, &alloc, &intr, &cs->res), "evacuation_clearance");

@@ -7,6 +7,7 @@
 extern char *riskmap_revision_interval;
 extern int riskmap_max_targets_per_drill;
 extern int riskmap_evacuation_step_s;
+extern int riskmap_clearance_exact_arcs;
 
 /*
  * The backend's cached road graph (evacuation_fmgr.c), rebuilt when road
