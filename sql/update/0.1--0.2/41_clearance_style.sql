@@ -39,3 +39,5 @@ INSERT INTO tile_style (name, spec) VALUES
     }
   ]
 }$style_clearance$);
+-- A shipped row (sql/src/90_data_safety.sql): pg_dump leaves it to the extension.
+INSERT INTO _seed_row SELECT 'tile_style', to_jsonb(t) - 'updated_at' FROM tile_style t WHERE t.name = 'clearance';
