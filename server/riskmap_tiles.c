@@ -569,6 +569,42 @@ static enum MHD_Result handle_source(struct MHD_Connection *c)
     return send_json(c, MHD_HTTP_OK, f, "no-store");
 }
 
+/* Evacuation clearance of one source (riskmap.clearance_report's row, at
+ * the defaults: 1.2 m/s, 4 h), for the source popup; people 0 and no times
+ * when its zone holds nobody, 404 for an unknown source. Computed per request: it depends on roads, cells, shelters and
+ * plans, and a zone's solve takes milliseconds to a second. */
+static const char *SQL_CLEARANCE =
+    "SELECT rs.id AS source_id, coalesce(c.people, 0) AS people, coalesce(c.unserved, 0) AS unserved, "
+    "       c.clearance_s, c.lower_bound_s, c.plan_id, pl.code AS plan_code, c.plan_limit_s, c.meets_plan, "
+    "       (SELECT coalesce(json_agg(json_build_object('id', r.id, 'capacity_pph', r.capacity_pph) ORDER BY b.o), '[]'::json) "
+    "        FROM unnest(c.bottleneck_edges) WITH ORDINALITY AS b(id, o) JOIN riskmap.road r ON r.id = b.id) AS bottlenecks, "
+    "       ST_AsGeoJSON(rs.geom, 7)::json AS geometry "
+    "FROM riskmap.risk_source rs "
+    "LEFT JOIN riskmap._clearance_checked(4, NULL, 1.2, 14400, ARRAY[$1::bigint]) c ON c.source_id = rs.id "
+    "LEFT JOIN riskmap.plan pl ON pl.id = c.plan_id WHERE rs.id = $1::bigint";
+
+static enum MHD_Result handle_clearance(struct MHD_Connection *c)
+{
+    double id;
+    const char *sid = arg(c, "id");
+    if (!rm_parse_double(sid, 1, 9e15, &id) || id != (double) (long long) id)
+        return send_error(c, MHD_HTTP_BAD_REQUEST, "id must be a risk source id");
+    char a[32];
+    snprintf(a, sizeof a, "%.0f", id);
+    const char *params[1] = {a};
+    struct rm_qresult q;
+    rm_query(pool, SQL_CLEARANCE, 1, params, 0, &q);
+    if (q.status != RM_Q_OK)
+        return send_query_error(c, &q);
+    if (PQntuples(q.res) == 0) {
+        rm_qresult_clear(&q);
+        return send_error(c, MHD_HTTP_NOT_FOUND, "no such risk source");
+    }
+    json_object *f = feature_from_row(q.res, 0, "source_id");
+    rm_qresult_clear(&q);
+    return send_json(c, MHD_HTTP_OK, f, "no-store");
+}
+
 /* The supervision view: riskmap.compliance(year, as_of) for every district
  * and department, with the open and overdue improvement actions of each
  * organisation (riskmap.open_actions(as_of), counted by the organiser of the
@@ -834,6 +870,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         return handle_styles(c);
     case RM_ROUTE_COMPLIANCE:
         return handle_compliance(c);
+    case RM_ROUTE_CLEARANCE:
+        return handle_clearance(c);
     case RM_ROUTE_STATIC:
         return handle_static(c, &rt);
     case RM_ROUTE_MVTJSON:
@@ -889,7 +927,7 @@ static void usage(FILE *f)
             "  --cache-mb N      tile cache size in MiB, 0 = no cache (default 256)\n"
             "  --threads N       HTTP worker threads (default 8)\n"
             "  --pool N          database connections (default: --threads)\n"
-            "  --styles A,B      styles riskmap.tile knows (default risk,evacuation)\n"
+            "  --styles A,B      styles riskmap.tile knows (default risk,evacuation,clearance)\n"
             "  --margin-px N     pixels around a changed extent whose tiles also go (default 128)\n"
             "  --max-age S       browser cache lifetime of tiles in seconds (default 0: revalidate)\n"
             "  --minzoom N --maxzoom N   TileJSON zoom range (default 0..20)\n"
@@ -952,7 +990,7 @@ static int int_arg(const char *s, int lo, int hi, const char *name)
 
 int main(int argc, char **argv)
 {
-    static char styles_buf[512] = "risk,evacuation";
+    static char styles_buf[512] = "risk,evacuation,clearance";
     cfg.conninfo = "";
     cfg.listen = "127.0.0.1:8080";
     cfg.web_dir = RISKMAP_WEB_DIR;

@@ -175,6 +175,8 @@ void rm_route_parse(const char *path, size_t len, struct rm_route *r)
         return set(r, RM_ROUTE_STYLES, NULL);
     if (equals(path, len, "/api/compliance"))
         return set(r, RM_ROUTE_COMPLIANCE, NULL);
+    if (equals(path, len, "/api/clearance"))
+        return set(r, RM_ROUTE_CLEARANCE, NULL);
     if (rm_route_parse_wmts(path, len, r)) /* /tiles/{style}/{tms}/..., /mvt, /wmts */
         return;
     if (starts_with(path, len, "/tiles/", &plen))

@@ -23,6 +23,7 @@ enum rm_route_kind {
     RM_ROUTE_SOURCE,        /* /api/source */
     RM_ROUTE_STYLES,        /* /api/styles */
     RM_ROUTE_COMPLIANCE,    /* /api/compliance */
+    RM_ROUTE_CLEARANCE,     /* /api/clearance */
     RM_ROUTE_STATIC,        /* a file of the viewer, or of Leaflet's dist folder */
     /* rm_wmts_parse.c: */
     RM_ROUTE_MVTJSON,       /* /mvt.json */

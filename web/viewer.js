@@ -95,8 +95,14 @@
       { type: 'unserved', fill: '#B2182B80', color: '#B2182B' },
       { type: 'district_borders', color: '#4A3F6B' },
       { type: 'shelters', fill: '#1A9850', default_shape: 'square', symbols: { shelter: 'square', hospital: { shape: 'cross', fill: '#0072B2' }, fire_station: { shape: 'diamond', fill: '#D95F02' }, warehouse: { shape: 'hexagon', fill: '#6A51A3' } } }
+    ] },
+    clearance: { layers: [
+      { type: 'clearance_zones', fill_by_level: ['#D7191C66', '#9E9E9E55', '#1A964166', '#00000000'], stroke_by_level: ['#A50F15', '#616161', '#006D2C', '#00000000'] },
+      { type: 'district_borders', color: '#4A3F6B' },
+      { type: 'bottlenecks', color: '#7B1FA2' }
     ] }
   };
+  var STYLE_TITLES = { risk: '风险 · Risk', evacuation: '疏散 · Evacuation', clearance: '疏散时间 · Clearance' };
   var styles = DEFAULT_STYLES;
   var SHELTER_KINDS = { shelter: '避难场所', hospital: '医院', fire_station: '消防站', warehouse: '物资仓库' };
   var CATEGORIES = { landslide: '滑坡', flood: '洪涝', chemical: '危化品', hazardous_chemicals: '危化品', gas_pipeline: '燃气管线', gas: '燃气', crowd: '人员密集场所', mine: '矿山', dam: '水库大坝', fire: '火灾', geological: '地质灾害', waterway: '水上交通' };
@@ -157,7 +163,13 @@
       var p = l.palette || [], stops = p.slice(0, 3).map(function (c, i) { return c + ' ' + (i * 33) + '% ' + ((i + 1) * 33) + '%'; });
       legendBox.appendChild(row(el('i', { style: 'border-color:#fff;background:linear-gradient(90deg,' + stops.join(',') + ')' }), '避难场所服务范围（每处一色）'));
     },
-    unserved: function (l) { legendBox.appendChild(row(swatch(l.fill, l.color), '未能安置的人口')); }
+    unserved: function (l) { legendBox.appendChild(row(swatch(l.fill, l.color), '未能安置的人口')); },
+    clearance_zones: function (l) {
+      ['预案承诺时间内无法完成转移', '预案未承诺转移时间', '可在预案承诺时间内完成转移'].forEach(function (label, i) {
+        legendBox.appendChild(row(swatch(l.fill_by_level[i], l.stroke_by_level[i]), label));
+      });
+    },
+    bottlenecks: function (l) { legendBox.appendChild(row(el('i', { class: 'line', style: 'background:' + l.color + ';border-color:' + l.color }), '瓶颈路段（限制疏散的道路）')); }
   };
   var currentStyle = 'risk';
   var complianceOn = false, complianceData = null;
@@ -165,7 +177,7 @@
     currentStyle = style;
     if (!legendBox) return;
     legendBox.textContent = '';
-    legendBox.appendChild(el('h3', { text: style === 'evacuation' ? '疏散 · Evacuation' : '风险 · Risk' }));
+    legendBox.appendChild(el('h3', { text: STYLE_TITLES[style] || STYLE_TITLES.risk }));
     var spec = styles[style] || DEFAULT_STYLES[style] || DEFAULT_STYLES.risk;
     (spec.layers || []).forEach(function (l) {
       if (LEGEND[l.type]) { try { LEGEND[l.type](l); } catch (e) { /* a style the legend does not know */ } }
@@ -301,6 +313,7 @@
         d.title + ' — ' + (DRILL_STATUS[d.status] || d.status) + ' ' + (d.completed_on || d.scheduled_on || '') +
           (d.via === 'area' ? '（演练区域覆盖）' : '')));
     });
+    if (p.risk_level <= 2) box.appendChild(clearanceSection(p.id));
     if (p.reasons.length) {
       var r = el('div', null);
       p.reasons.forEach(function (x) { r.appendChild(reasonChip(x)); });
@@ -308,6 +321,33 @@
       box.appendChild(r);
     }
     return box;
+  }
+  // Evacuation clearance of a high-risk source (GET api/clearance?id=):
+  // filled in when it arrives, the rest of the popup does not wait.
+  function minutes(s) { return s === null || s === undefined ? '—' : (Math.round(s / 6) / 10) + ' 分钟'; }
+  function clearanceSection(id) {
+    var sec = el('div', { class: 'clearance', 'data-source-id': String(id) },
+      el('h4', { text: '人员疏散（能否及时转移）' }), el('div', { class: 'muted', text: '计算中…' }));
+    getJSON('api/clearance?id=' + encodeURIComponent(id)).then(function (f) {
+      if (!(f.properties.people > 0)) throw new Error('nobody in the zone');
+      var c = f.properties, verdict = c.meets_plan === true ? ['ok', '可在预案承诺时间内完成转移']
+        : c.meets_plan === false ? ['bad', '预案承诺时间内无法完成转移'] : ['muted', '预案未承诺转移时间'];
+      sec.textContent = '';
+      sec.appendChild(el('h4', { text: '人员疏散（能否及时转移）' }));
+      sec.appendChild(el('div', { class: verdict[0] + ' clearance-verdict', text: verdict[1] }));
+      sec.appendChild(el('table', null,
+        el('tr', null, el('th', { text: '疏散完成' }), el('td', { class: 'clearance-time', text: minutes(c.clearance_s) + '（下界 ' + minutes(c.lower_bound_s) + '）' })),
+        el('tr', null, el('th', { text: '预案承诺' }), el('td', { class: 'clearance-promise', text: c.plan_limit_s === null ? '—' : minutes(c.plan_limit_s) + (c.plan_code ? '（' + c.plan_code + '）' : '') })),
+        el('tr', null, el('th', { text: '区内人口' }), el('td', { text: Math.round(c.people) + ' 人' })),
+        el('tr', null, el('th', { text: '未能转移' }), el('td', { class: 'clearance-unserved', text: Math.round(c.unserved) + ' 人' })),
+        el('tr', null, el('th', { text: '瓶颈路段' }), el('td', { class: 'clearance-bottlenecks',
+          text: c.bottlenecks.length ? c.bottlenecks.map(function (b) { return '#' + b.id + (b.capacity_pph !== null ? '（' + b.capacity_pph + ' 人/时）' : ''); }).join('、') : '无' }))));
+    }).catch(function () {
+      sec.textContent = '';
+      sec.appendChild(el('h4', { text: '人员疏散（能否及时转移）' }));
+      sec.appendChild(el('div', { class: 'muted', text: '影响范围内无人口' }));
+    });
+    return sec;
   }
   var popupSeq = 0;
   // onNone (a click in a district of the compliance overlay): called when no
@@ -419,7 +459,8 @@
   Promise.all([
     getJSON('tiles/risk.json').catch(function () { return null; }),
     getJSON('tiles/evacuation.json').catch(function () { return null; }),
-    getJSON('api/districts').catch(function () { return { features: [] }; })
+    getJSON('api/districts').catch(function () { return { features: [] }; }),
+    getJSON('tiles/clearance.json').catch(function () { return null; })
   ]).then(function (res) {
     var parent = (res[2].features || []).map(function (d) { return d.properties.parent_code; }).filter(Boolean)[0];
     var city = parent && LABELS.cities && LABELS.cities[parent];
@@ -430,13 +471,14 @@
     var b = res[0] && res[0].bounds;
     if (b) map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { animate: false });
     var risk = tileLayer('risk', res[0]), evac = tileLayer('evacuation', res[1] || res[0]);
+    var clear = tileLayer('clearance', res[3] || res[0]);
     risk.addTo(map);
-    L.control.layers({ '风险 · Risk': risk, '疏散 · Evacuation': evac }, { '演练达标 · Compliance': complianceLayer },
+    L.control.layers({ '风险 · Risk': risk, '疏散 · Evacuation': evac, '疏散时间 · Clearance': clear }, { '演练达标 · Compliance': complianceLayer },
       { collapsed: false, position: 'topright' }).addTo(map);
     legend.addTo(map);
     L.control.scale({ imperial: false }).addTo(map);
     var active = risk;
-    map.on('baselayerchange', function (e) { active = e.layer; renderLegend(e.layer === evac ? 'evacuation' : 'risk'); });
+    map.on('baselayerchange', function (e) { active = e.layer; renderLegend(e.layer === evac ? 'evacuation' : e.layer === clear ? 'clearance' : 'risk'); });
     // Live map: when the server's cache generation moves (a committed change
     // dropped tiles), reload the visible tiles (unchanged ones answer 304) and
     // the panel.
@@ -448,7 +490,7 @@
           // A new URL: the browser's image cache would otherwise reuse the old
           // pictures. The server ignores the query string (its own cache has
           // already dropped exactly the changed tiles).
-          [risk, evac].forEach(function (l) { l.setUrl(l.options.template + '?v=' + g, l !== active); });
+          [risk, evac, clear].forEach(function (l) { l.setUrl(l.options.template + '?v=' + g, l !== active); });
           if (shownDistrict) loadUncovered(shownDistrict, true);
           if (complianceOn) loadCompliance();
         }

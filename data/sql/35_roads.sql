@@ -199,6 +199,31 @@ LEFT JOIN riskmap_demo_gen.oneway o ON o.id = e.id
 CROSS JOIN LATERAL (SELECT o.id IS NOT NULL AND riskmap_demo_gen.u('flip:' || e.id) < 0.5 AS flip) f
 ORDER BY e.id;
 
+-- Capacities (riskmap 0.2: road.capacity_pph, people per hour who may enter
+-- one direction), from road class and lanes. Evacuees travel at the edges'
+-- driving speeds, in vehicles: HCM's base saturation flow is 1,900 passenger
+-- cars per hour per lane; with the traffic control of an evacuation (交通管制,
+-- police holding the cross streets) about 1,800 per lane pass, and at 2.5
+-- people per vehicle (cars carry 2-3, buses many more) a lane moves 4,500
+-- people per hour. Main roads and district links have 2 lanes per direction
+-- in the plains (9,000 pph) and 1 in the mountains (4,500); streets have 1
+-- lane per direction (4,500) but lose half of it to parking, junctions and
+-- pedestrians (2,250). Skipped on an installation without the column.
+DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'riskmap.road'::regclass
+               AND attname = 'capacity_pph' AND NOT attisdropped) THEN
+    EXECUTE $q$
+      UPDATE riskmap.road r
+         SET capacity_pph = CASE WHEN e.main OR e.how = 'link'
+                                 THEN CASE WHEN e.mountain THEN 4500 ELSE 9000 END
+                                 ELSE 2250 END
+        FROM (SELECT e.id, e.main, e.how, s.mountain
+                FROM riskmap_demo_gen.edge2 e JOIN riskmap_demo_gen.road_spec s ON s.code = e.code) e
+       WHERE e.id = r.id $q$;
+  END IF;
+END $$;
+
 -- The whole network must be one piece.
 DO $$
 DECLARE pieces integer; used integer; total integer;

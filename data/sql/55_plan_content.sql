@@ -1,7 +1,9 @@
 -- 55_plan_content.sql — structured content (数字化预案, docs/plan_content.md,
 -- version 1) for some plans: the city's and the districts' overall plans, the
--- city's special plans and the one-to-one plans of level 1 sources that are in
--- force. Command, workflows with timed steps, measures for the plan's events,
+-- city's special plans and the one-to-one plans of level 1 and 2 sources that
+-- are in force. Their evacuation step is marked ("kind": "evacuation") with a
+-- promised time (within_minutes) drawn from 30 to 240 minutes, so that
+-- clearance_report finds some promises kept and some broken. Command, workflows with timed steps, measures for the plan's events,
 -- resources (the nearest shelters by id, teams, materials) and contacts.
 -- It is written only when the extension has the content checker
 -- (riskmap.plan_content_problems); every document is checked before it is
@@ -31,7 +33,7 @@ $$;
 
 CREATE TABLE riskmap_demo_gen.content (code text PRIMARY KEY, content jsonb);
 
--- One-to-one plans of level 1 sources, in force.
+-- One-to-one plans of level 1 and 2 sources, in force.
 INSERT INTO riskmap_demo_gen.content
 SELECT p.code,
   jsonb_build_object(
@@ -44,13 +46,15 @@ SELECT p.code,
     'workflows', jsonb_build_array(
       jsonb_build_object('name', '预警与先期处置', 'trigger', c.warn, 'risk_level', r.risk_level,
         'steps', jsonb_build_array(
-          jsonb_build_object('order', 1, 'action', '现场人员报告并启动先期处置', 'responsible', '现场值班负责人', 'within_minutes', 5),
-          jsonb_build_object('order', 2, 'action', '向' || d.name || '应急管理局报告，发布预警信息', 'responsible', replace(c.dept_unit, '区', d.label), 'within_minutes', 15),
+          jsonb_build_object('order', 1, 'action', '现场人员报告并启动先期处置', 'responsible', '现场值班负责人', 'kind', 'report', 'within_minutes', 5),
+          jsonb_build_object('order', 2, 'action', '向' || d.name || '应急管理局报告，发布预警信息', 'responsible', replace(c.dept_unit, '区', d.label), 'kind', 'warning', 'within_minutes', 15),
           jsonb_build_object('order', 3, 'action', c.measure || '，设置' || r.impact_radius_m::int || '米警戒区', 'responsible', d.label || '公安分局', 'within_minutes', 30))),
       jsonb_build_object('name', '人员疏散与救援', 'risk_level', r.risk_level,
         'steps', jsonb_build_array(
-          jsonb_build_object('order', 1, 'action', '组织影响范围内约' || coalesce(r.population_exposed, 0) || '人转移至应急避难场所', 'responsible', d.label || '属地街道（乡镇）', 'within_minutes', 60),
-          jsonb_build_object('order', 2, 'action', '开展搜救和医疗救护', 'responsible', d.label || '消防救援支队', 'within_minutes', 90),
+          jsonb_build_object('order', 1, 'action', '组织影响范围内约' || coalesce(r.population_exposed, 0) || '人转移至应急避难场所', 'responsible', d.label || '属地街道（乡镇）',
+                             'kind', 'evacuation',
+                             'within_minutes', (ARRAY[30, 45, 60, 90, 120, 180, 240])[1 + floor(7 * riskmap_demo_gen.u('evac:' || p.code))::int]),
+          jsonb_build_object('order', 2, 'action', '开展搜救和医疗救护', 'responsible', d.label || '消防救援支队', 'kind', 'rescue', 'within_minutes', 270),
           jsonb_build_object('order', 3, 'action', '清点转移人员，核实伤亡情况并续报', 'responsible', d.name || '应急管理局')))),
     'measures', jsonb_build_array(
       jsonb_build_object('name', c.measure, 'description', '以' || r.impact_radius_m::int || '米为半径设置警戒区，实行交通管制',
@@ -71,7 +75,7 @@ JOIN riskmap.risk_source r ON r.id = l.source_id
 JOIN riskmap_demo_gen.dist d ON d.code = r.district_code
 JOIN riskmap_demo_gen.cat_content c ON c.cat = r.category
 JOIN riskmap_demo_gen.event_title et ON et.event_type = l.event_type
-WHERE p.plan_type = 'one_to_one' AND r.risk_level = 1 AND p.status IN ('published', 'filed');
+WHERE p.plan_type = 'one_to_one' AND r.risk_level <= 2 AND p.status IN ('published', 'filed');
 
 -- Overall plans of the districts: command, a generic response workflow, the
 -- district's three largest shelters.

@@ -504,11 +504,34 @@ check_array_of(checker *c, json_object *v, const char *what, check_fn item, bool
 	}
 }
 
+/* A step's kind; "evacuation" marks the step whose within_minutes clearance_report checks. */
+static const char *const step_kinds[] = {"report", "warning", "evacuation", "rescue", "other"};
+
+static void
+chk_step_kind(checker *c, json_object *v)
+{
+	char		q[RM_PLAN_CONTENT_MAX_QUOTE * 6 + 16];
+
+	if (json_object_is_type(v, json_type_string))
+		for (size_t i = 0; i < sizeof step_kinds / sizeof step_kinds[0]; i++)
+			if (strcmp(json_object_get_string(v), step_kinds[i]) == 0 &&
+				(size_t) json_object_get_string_len(v) == strlen(step_kinds[i]))
+				return;
+	if (!json_object_is_type(v, json_type_string))
+		problem(c, "must be one of \"report\", \"warning\", \"evacuation\", \"rescue\", \"other\", not %s", type_word(v));
+	else
+	{
+		quote(json_object_get_string(v), (size_t) json_object_get_string_len(v), q, sizeof q);
+		problem(c, "must be one of \"report\", \"warning\", \"evacuation\", \"rescue\", \"other\", not %s", q);
+	}
+}
+
 static const field step_fields[] = {
 	{"order", true, chk_step_order},
 	{"action", true, chk_text},
 	{"responsible", true, chk_text},
 	{"within_minutes", false, chk_positive_number},
+	{"kind", false, chk_step_kind},
 };
 
 static void

@@ -598,6 +598,108 @@ read_wkb(rm_render *r, const rm_feature *f)
 	return g;
 }
 
+static void stroke_setup(rm_render *r, const rm_layer *l);
+
+/*
+ * Appends the linear parts of g (lon/lat) to the current path as open
+ * polylines; lines wholly outside the tile plus its margin are skipped, and
+ * vertices closer than the simplification threshold to the last kept one are
+ * dropped. (Road edges are short: nothing reaches cairo's fixed-point limits.)
+ */
+static int
+path_lines(rm_render *r, const GEOSGeometry *g, int depth)
+{
+	int			t,
+				i,
+				n;
+
+	if (!g || depth > RM_MAX_DEPTH)
+		return 0;
+	t = GEOSGeomTypeId_r(r->geos, g);
+	if (t == GEOS_LINESTRING)
+	{
+		size_t		np,
+					k;
+		double		lo = -r->clip,
+					hix = r->proj.width + r->clip,
+					hiy = r->proj.height + r->clip,
+					bx0 = INFINITY,
+					by0 = INFINITY,
+					bx1 = -INFINITY,
+					by1 = -INFINITY,
+					lx = 0,
+					ly = 0;
+
+		if (GEOSisEmpty_r(r->geos, g) == 1)
+			return 0;
+		if (seq_px(r, GEOSGeom_getCoordSeq_r(r->geos, g), &np))
+			return -1;
+		if (np < 2)
+			return 0;
+		for (k = 0; k < np; k++)
+		{
+			bx0 = fmin(bx0, r->buf[2 * k]);
+			bx1 = fmax(bx1, r->buf[2 * k]);
+			by0 = fmin(by0, r->buf[2 * k + 1]);
+			by1 = fmax(by1, r->buf[2 * k + 1]);
+		}
+		if (bx1 < lo || bx0 > hix || by1 < lo || by0 > hiy)
+			return 0;
+		if (bx1 - bx0 > 1e6 || by1 - by0 > 1e6)
+			return 0;			/* longer than any road edge on any tile */
+		if (ensure_surface(r))
+			return -1;
+		for (k = 0; k < np; k++)
+		{
+			double		px = r->buf[2 * k],
+						py = r->buf[2 * k + 1];
+
+			if (k == 0)
+				cairo_move_to(r->cr, px, py);
+			else if (k == np - 1 || fabs(px - lx) >= RM_SIMPLIFY_PX || fabs(py - ly) >= RM_SIMPLIFY_PX)
+				cairo_line_to(r->cr, px, py);
+			else
+				continue;
+			lx = px;
+			ly = py;
+		}
+		r->path_has = 1;
+		return 0;
+	}
+	if (t == GEOS_MULTILINESTRING || t == GEOS_GEOMETRYCOLLECTION)
+	{
+		n = GEOSGetNumGeometries_r(r->geos, g);
+		for (i = 0; i < n; i++)
+			if (path_lines(r, GEOSGetGeometryN_r(r->geos, g, i), depth + 1))
+				return -1;
+	}
+	return 0;
+}
+
+/* Strokes the accumulated lines: a halo (the layer's halo colour, wider by
+ * twice halo_width) under the line colour. */
+static int
+flush_lines(rm_render *r, const rm_layer *l)
+{
+	if (!r->path_has || !r->cr)
+	{
+		r->path_has = 0;
+		return 0;
+	}
+	stroke_setup(r, l);
+	if (l->halo.a > 0 && l->halo_width > 0)
+	{
+		cairo_set_line_width(r->cr, (l->width + 2 * l->halo_width) * r->scale);
+		set_color(r->cr, l->halo);
+		cairo_stroke_preserve(r->cr);
+		cairo_set_line_width(r->cr, l->width * r->scale);
+	}
+	set_color(r->cr, l->color);
+	cairo_stroke(r->cr);
+	r->path_has = 0;
+	return check_cairo(r);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Ground buffers. */
 
@@ -1149,12 +1251,13 @@ rm_render_feature(rm_render *r, const rm_layer *l, const rm_feature *f)
 			}
 		case RM_LAYER_IMPACT_ZONES:
 		case RM_LAYER_UNDRILLED:
+		case RM_LAYER_CLEARANCE_ZONES:
 			if (!isfinite(f->radius_m) || f->radius_m < 0)
 				return 0;
 			g = read_wkb(r, f);
 			if (!g)
 				return -1;
-			if (l->type == RM_LAYER_IMPACT_ZONES && f->level != r->cur_level)
+			if (l->type != RM_LAYER_UNDRILLED && f->level != r->cur_level)
 			{
 				rc = flush_zones(r, l);
 				r->cur_level = f->level;
@@ -1185,6 +1288,12 @@ rm_render_feature(rm_render *r, const rm_layer *l, const rm_feature *f)
 			if (!g)
 				return -1;
 			rc = path_polygons(r, g, 0, 0);
+			break;
+		case RM_LAYER_BOTTLENECKS:
+			g = read_wkb(r, f);
+			if (!g)
+				return -1;
+			rc = path_lines(r, g, 0);
 			break;
 		case RM_LAYER_CATCHMENTS:
 			g = read_wkb(r, f);
@@ -1234,7 +1343,11 @@ rm_render_end(rm_render *r, const rm_layer *l)
 	{
 		case RM_LAYER_IMPACT_ZONES:
 		case RM_LAYER_UNDRILLED:
+		case RM_LAYER_CLEARANCE_ZONES:
 			rc = flush_zones(r, l);
+			break;
+		case RM_LAYER_BOTTLENECKS:
+			rc = flush_lines(r, l);
 			break;
 		case RM_LAYER_DISTRICT_BORDERS:
 		case RM_LAYER_UNSERVED:

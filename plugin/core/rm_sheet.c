@@ -728,6 +728,28 @@ draw_legend(rm_sheet *s, const rm_style *style, double x, double y, double w)
 				text(s, "无法安置的人口", fs, 0, tx, y + sh / 2 - fs * 0.72, LEFT, 0, ink);
 				y += row;
 				break;
+			case RM_LAYER_CLEARANCE_ZONES:
+				{
+					static const char *const what[3] = {"预案承诺时间内无法完成转移", "预案未承诺转移时间",
+														"可在预案承诺时间内完成转移"};
+
+					for (j = 0; j < 3; j++)
+					{
+						swatch_rect(s, x, y, sw, sh, l->level_fill[j], l->level_stroke[j], 0.6 * k);
+						text(s, what[j], fs, 0, tx, y + sh / 2 - fs * 0.72, LEFT, w - (tx - x), ink);
+						y += row;
+					}
+				}
+				break;
+			case RM_LAYER_BOTTLENECKS:
+				cairo_move_to(s->cr, x, y + sh / 2);
+				cairo_line_to(s->cr, x + sw, y + sh / 2);
+				set_color(s->cr, l->color);
+				cairo_set_line_width(s->cr, fmax(l->width * 0.75 * k, 0.5));
+				cairo_stroke(s->cr);
+				text(s, "瓶颈路段（限制疏散的道路）", fs, 0, tx, y + sh / 2 - fs * 0.72, LEFT, w - (tx - x), ink);
+				y += row;
+				break;
 			default:
 				break;
 		}

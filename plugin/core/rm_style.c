@@ -11,7 +11,7 @@
 
 static const char *const layer_type_names[RM_LAYER_NTYPES] = {
 	"district_borders", "district_labels", "impact_zones", "undrilled",
-	"sources", "shelters", "catchments", "unserved"
+	"sources", "shelters", "catchments", "unserved", "clearance_zones", "bottlenecks"
 };
 
 static const char *const shape_names[RM_SHAPE_NSHAPES] = {

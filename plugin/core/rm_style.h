@@ -35,6 +35,8 @@ typedef enum rm_layer_type
 	RM_LAYER_SHELTERS,			/* shelter symbols by kind */
 	RM_LAYER_CATCHMENTS,		/* evacuation catchments, coloured per shelter */
 	RM_LAYER_UNSERVED,			/* population cells with unserved people */
+	RM_LAYER_CLEARANCE_ZONES,	/* high-risk zones by clearance check: fill_by_level 1 fails, 2 no time promised, 3 meets */
+	RM_LAYER_BOTTLENECKS,		/* road edges that limited an evacuation, stroked */
 	RM_LAYER_NTYPES
 } rm_layer_type;
 

@@ -1025,3 +1025,13 @@ riskmap_shelter_travel_times(PG_FUNCTION_ARGS)
 	MemoryContextDelete(callctx);
 	return (Datum) 0;
 }
+
+/* The cached graph for other glue (clearance_fmgr.c). SPI connected. */
+const struct rm_graph *
+riskmap_cached_road_graph(MemoryContext callctx, int64 *n_edges)
+{
+	graph_cache *gc = graph_get(callctx);
+
+	*n_edges = gc->n_edges;
+	return &gc->g;
+}

@@ -60,6 +60,20 @@ static const char *const layer_sql[RM_LAYER_NTYPES] = {
 	"SELECT ST_AsEWKB(p.geom), sum(a.people) FROM riskmap.evacuation_assignment() a"
 	" JOIN riskmap.population p ON p.id = a.population_id"
 	" WHERE a.shelter_id IS NULL AND a.people > 0 AND p.geom && " ENV " GROUP BY p.id, p.geom ORDER BY p.id",
+	/* clearance_zones: sources of level <= $5 whose zone reaches the tile,
+	 * checked against their plans; 1 fails, 2 no time promised, 3 meets
+	 * (fails drawn last, on top) */
+	"SELECT ST_AsEWKB(s.geom), s.impact_radius_m,"
+	" CASE WHEN c.meets_plan THEN 3 WHEN c.meets_plan IS NULL THEN 2 ELSE 1 END AS state"
+	" FROM riskmap._clearance_checked($5, NULL, 1.2, 14400, ARRAY(SELECT id FROM riskmap.risk_source"
+	"   WHERE riskmap._zone_box(geom, impact_radius_m) && " ENV " AND risk_level <= $5)) c"
+	" JOIN riskmap.risk_source s ON s.id = c.source_id ORDER BY state DESC, s.id",
+	/* bottlenecks: the bottleneck edges of the sources whose zone lies
+	 * within 0.05 degrees of the tile, where they cross it */
+	"SELECT ST_AsEWKB(r.geom) FROM riskmap._clearance_checked($5, NULL, 1.2, 14400, ARRAY(SELECT id FROM riskmap.risk_source"
+	"   WHERE riskmap._zone_box(geom, impact_radius_m) && ST_Expand(" ENV ", 0.05) AND risk_level <= $5)) c"
+	" CROSS JOIN LATERAL unnest(c.bottleneck_edges) AS b(id)"
+	" JOIN riskmap.road r ON r.id = b.id WHERE r.geom && " ENV " GROUP BY r.id, r.geom ORDER BY r.id",
 };
 
 /*
@@ -84,6 +98,8 @@ static const char *const layer_sql_cached[RM_LAYER_NTYPES] = {
 static const char *const layer_needs[RM_LAYER_NTYPES] = {
 	[RM_LAYER_CATCHMENTS] = "riskmap.evacuation_catchments(double precision,double precision,boolean,text)",
 	[RM_LAYER_UNSERVED] = "riskmap.evacuation_assignment(double precision,double precision,boolean,text)",
+	[RM_LAYER_CLEARANCE_ZONES] = "riskmap._clearance_checked(integer,text,double precision,double precision,bigint[])",
+	[RM_LAYER_BOTTLENECKS] = "riskmap._clearance_checked(integer,text,double precision,double precision,bigint[])",
 };
 
 static SPIPlanPtr layer_plan[RM_LAYER_NTYPES];
@@ -163,7 +179,8 @@ riskmap_draw_layer(rm_render *r, const rm_layer *l, int year, const char *who)
 	Datum		args[6];
 	Oid			types[6] = {FLOAT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID, INT4OID, INT4OID};
 	double		box[4];
-	int			nargs = (l->type == RM_LAYER_UNDRILLED) ? 6 : 4;
+	int			nargs = (l->type == RM_LAYER_UNDRILLED) ? 6 :
+		(l->type == RM_LAYER_CLEARANCE_ZONES || l->type == RM_LAYER_BOTTLENECKS) ? 5 : 4;
 	int			rc,
 				i;
 	uint64		row;
@@ -231,6 +248,7 @@ riskmap_draw_layer(rm_render *r, const rm_layer *l, int year, const char *who)
 				break;
 			case RM_LAYER_IMPACT_ZONES:
 			case RM_LAYER_UNDRILLED:
+			case RM_LAYER_CLEARANCE_ZONES:
 				f.wkb = bytea_arg(tup, td, 1, &f.wkb_len);
 				f.radius_m = float_arg(tup, td, 2, 0);
 				f.level = (int) float_arg(tup, td, 3, 4);

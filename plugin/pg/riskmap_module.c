@@ -18,6 +18,8 @@ PG_MODULE_MAGIC;
 
 char *riskmap_revision_interval = NULL;
 int riskmap_max_targets_per_drill = 5;
+int riskmap_evacuation_step_s = 60;
+int riskmap_clearance_exact_arcs = 1000000;
 int riskmap_max_vertices = 1000000;
 int riskmap_evacuation_max_pairs = 20000000;
 
@@ -43,6 +45,22 @@ _PG_init(void)
 							NULL,
 							&riskmap_max_targets_per_drill,
 							5, 1, 1000,
+							PGC_USERSET,
+							0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("riskmap.evacuation_step_s",
+							"Time step (seconds) of the evacuation clearance model (evacuation_clearance, clearance_report).",
+							NULL,
+							&riskmap_evacuation_step_s,
+							60, 1, 600,
+							PGC_USERSET,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("riskmap.clearance_exact_arcs",
+							"Largest time-expanded network (arcs, about 80 bytes each) the evacuation clearance solves exactly when its heuristic cannot be certified.",
+							"0 = never; above it the heuristic's schedule stands with its proven lower bound.",
+							&riskmap_clearance_exact_arcs,
+							1000000, 0, 50000000,
 							PGC_USERSET,
 							0,
 							NULL, NULL, NULL);

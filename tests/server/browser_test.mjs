@@ -59,7 +59,7 @@ try {
   check(info.srcs.every((s) => /@2x\.png$/.test(s)), `retina tiles ({r} → @2x) at deviceScaleFactor 2 (${info.srcs[0]})`);
   check(await page.locator('#legend').isVisible(), 'legend shown');
   check((await page.locator('#legend').innerText()).includes('#7F0000'), 'legend explains the #7F0000 cross-hatch');
-  check(await page.locator('.leaflet-control-layers-base input').count() === 2, 'layer switch with two styles');
+  check(await page.locator('.leaflet-control-layers-base input').count() === 3, 'layer switch with three styles');
   check(await page.locator('.leaflet-control-layers-overlays input').count() === 1, 'a compliance overlay in the layer switch');
 
   // side panel of a district
@@ -169,9 +169,35 @@ try {
   }, null, { timeout: 30000 });
   check((await page.locator('#legend').innerText()).includes('避难场所服务范围'), 'legend follows the layer switch');
   check(failedTiles.length === 0 && (await page.evaluate(() => window.__riskmap.tileErrors)) === 0, 'still no failed tile');
+  // the clearance style: zones by the check against the plan's promise, and
+  // the popup's evacuation section (GET api/clearance)
+  await page.locator('.leaflet-control-layers-base label', { hasText: 'Clearance' }).click();
+  await page.evaluate(() => window.__riskmap.map.setView([29.5577, 106.5700], 14, { animate: false }));
+  await page.waitForFunction(() => {
+    const t = [...document.querySelectorAll('.leaflet-tile')];
+    return t.length > 0 && t.every((x) => x.classList.contains('leaflet-tile-loaded')) && t.some((x) => x.src.includes('/clearance/'));
+  }, null, { timeout: 30000 });
+  const legendText = await page.locator('#legend').innerText();
+  check(legendText.includes('预案承诺时间内无法完成转移') && legendText.includes('瓶颈路段'), 'legend of the clearance style');
+  const cl = (await json('/api/clearance?id=1')).json;
+  check(cl.properties.meets_plan === false && cl.properties.plan_limit_s === 3600 && Math.round(cl.properties.unserved) === 15000,
+    `api/clearance: fails the 60-minute promise, 15000 unserved (${JSON.stringify(cl.properties)})`);
+  const zonePx = await page.evaluate(() => {
+    const m = window.__riskmap.map, p = m.latLngToContainerPoint([29.5577, 106.5775]), r = m.getContainer().getBoundingClientRect();
+    return { x: r.left + p.x + 2, y: r.top + p.y + 2 };
+  });
+  await page.mouse.click(zonePx.x, zonePx.y);
+  await page.locator('.leaflet-popup .source-popup[data-source-id="1"] .clearance-verdict').waitFor({ timeout: 15000 }).catch(() => {});
+  const clText = await page.locator('.leaflet-popup .source-popup[data-source-id="1"] .clearance').innerText().catch(() => '');
+  check(clText.includes('预案承诺时间内无法完成转移') && clText.includes('60 分钟') && clText.includes('15000 人'),
+    `popup with clearance time, promise and people unserved (${clText.replace(/\s+/g, ' ')})`);
+  await page.waitForTimeout(400);
+  await page.screenshot({ path: path.join(OUT, 'viewer-clearance.png') });
+  check(failedTiles.length === 0 && (await page.evaluate(() => window.__riskmap.tileErrors)) === 0, 'no failed clearance tile');
+
   check(external.length === 0, `nothing fetched from outside the server (${external.slice(0, 3).join(' ')})`);
   check(consoleErrors.length === 0, `no console errors (${consoleErrors.slice(0, 3).join(' | ')})`);
-  console.log(`# screenshots: ${path.join(OUT, 'viewer.png')} ${path.join(OUT, 'viewer-click.png')} ${path.join(OUT, 'viewer-compliance.png')}`);
+  console.log(`# screenshots: ${path.join(OUT, 'viewer.png')} ${path.join(OUT, 'viewer-click.png')} ${path.join(OUT, 'viewer-compliance.png')} ${path.join(OUT, 'viewer-clearance.png')}`);
 
   // the vector view: MapLibre GL on /mvt tiles, reached by the header switch
   {

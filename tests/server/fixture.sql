@@ -30,6 +30,11 @@ INSERT INTO plan (id, code, title, plan_type, owner_district, status, approved_o
 OVERRIDING SYSTEM VALUE VALUES
   (1, 'YZ-HC-001', '渝中区危险化学品事故专项应急预案', 'special', '500103', 'drafting', NULL, NULL);
 INSERT INTO plan_link (source_id, event_type, plan_id) VALUES (1, 'fire_explosion', 1), (3, 'ship_collision', 1);
+-- Its evacuation step promises 60 minutes: the zone of source 1 (cell 1,
+-- 20000 people; shelter 1 takes 5000) cannot keep it (style 'clearance', popup).
+UPDATE plan SET content = '{"version": 1, "workflows": [{"name": "疏散", "steps": [
+  {"order": 1, "action": "疏散800米内人员", "responsible": "解放碑街道办事处", "kind": "evacuation", "within_minutes": 60}]}]}'
+WHERE id = 1;
 
 -- Supervision (GET /api/compliance): departments, drills of the current year
 -- that target no source and have no area (so the tiles and uncovered_sources

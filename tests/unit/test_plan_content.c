@@ -322,6 +322,15 @@ test_steps(void **state)
 	expect("{\"version\": 1, \"workflows\": [{\"name\": \"w\", \"steps\": ["
 		   "{\"order\": 1, \"action\": \"a\", \"responsible\": \"r\", \"within_minutes\": NaN}]}]}", 1,
 		   "content.workflows[0].steps[0].within_minutes: must be a positive number, not an infinite or NaN value");
+	/* a step's kind: "evacuation" marks the evacuation step (clearance_report) */
+	expect("{\"version\": 1, \"workflows\": [{\"name\": \"w\", \"steps\": ["
+		   "{\"order\": 1, \"action\": \"a\", \"responsible\": \"r\", \"kind\": \"report\"},"
+		   "{\"order\": 2, \"action\": \"a\", \"responsible\": \"r\", \"kind\": \"evacuation\", \"within_minutes\": 30}]}]}", 0);
+	expect("{\"version\": 1, \"workflows\": [{\"name\": \"w\", \"steps\": ["
+		   "{\"order\": 1, \"action\": \"a\", \"responsible\": \"r\", \"kind\": \"Evacuation\"},"
+		   "{\"order\": 2, \"action\": \"a\", \"responsible\": \"r\", \"kind\": 1}]}]}", 2,
+		   "content.workflows[0].steps[0].kind: must be one of \"report\", \"warning\", \"evacuation\", \"rescue\", \"other\", not \"Evacuation\"",
+		   "content.workflows[0].steps[1].kind: must be one of \"report\", \"warning\", \"evacuation\", \"rescue\", \"other\", not a number");
 }
 
 static void
