@@ -1677,8 +1677,11 @@ finish(solver *s, rm_clr_result *out)
 			out->groups[n_out - 1].people += g.people;
 			continue;
 		}
-		memcpy(out->path_arc + np, s->parc + g.path_off, sizeof(int32_t) * (size_t) g.path_len);
-		memcpy(out->path_enter + np, s->pent + g.path_off, sizeof(int32_t) * (size_t) g.path_len);
+		if (g.path_len > 0)		/* a group with no path (no roads) has no arrays to copy from */
+		{
+			memcpy(out->path_arc + np, s->parc + g.path_off, sizeof(int32_t) * (size_t) g.path_len);
+			memcpy(out->path_enter + np, s->pent + g.path_off, sizeof(int32_t) * (size_t) g.path_len);
+		}
 		out->groups[n_out] = g;
 		/* keep comparing against s's arrays: remember the original offset */
 		out->groups[n_out].path_off = g.path_off;

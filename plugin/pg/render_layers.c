@@ -22,6 +22,7 @@
 #include "utils/builtins.h"
 
 #include "render_layers.h"
+#include "riskmap_pg.h"
 
 /* The layer queries. $1..$4: minlon, minlat, maxlon, maxlat. */
 #define ENV "ST_MakeEnvelope($1, $2, $3, $4, 4326)"
@@ -196,6 +197,28 @@ riskmap_draw_layer(rm_render *r, const rm_layer *l, int year, const char *who)
 	if (layer_sql_cached[l->type] && !RecoveryInProgress() && !XactReadOnly &&
 		function_exists("riskmap._evacuation_cache_key(double precision,double precision,boolean,text,boolean)"))
 		rc = SPI_execute_with_args(layer_sql_cached[l->type], nargs, types, args, NULL, false, 0);
+	else if (l->type == RM_LAYER_CLEARANCE_ZONES || l->type == RM_LAYER_BOTTLENECKS)
+	{
+		/*
+		 * A tile draws the clearance heuristic's verdict with its bounds and
+		 * never the exact time-expanded fallback (riskmap.clearance_exact_arcs
+		 * = 0 for this query only): one exact solve can take tens of seconds,
+		 * and a tile at a low zoom covers every high-risk zone of the city.
+		 * clearance_report() stays the authority (docs/clearance.md).
+		 */
+		int			saved = riskmap_clearance_exact_arcs;
+
+		riskmap_clearance_exact_arcs = 0;
+		PG_TRY();
+		{
+			rc = SPI_execute_with_args(layer_sql[l->type], nargs, types, args, NULL, true, 0);
+		}
+		PG_FINALLY();
+		{
+			riskmap_clearance_exact_arcs = saved;
+		}
+		PG_END_TRY();
+	}
 	else if (layer_needs[l->type])
 		rc = SPI_execute_with_args(layer_sql[l->type], nargs, types, args, NULL, true, 0);
 	else
