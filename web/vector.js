@@ -9,6 +9,8 @@ import * as maplibregl from './maplibre/maplibre-gl.mjs';
 
 const LEVEL_NAMES = { 1: 'Ⅰ级 特别重大', 2: 'Ⅱ级 重大', 3: 'Ⅲ级 较大', 4: 'Ⅳ级 一般' };
 const SHELTER_KINDS = { shelter: '避难场所', hospital: '医院', fire_station: '消防站', warehouse: '物资仓库' };
+// category codes -> Chinese names: the viewer's one dictionary (labels.js)
+const categoryName = (c) => ((window.RISKMAP_LABELS || {}).categories || {})[c] || c || '';
 const KINDS = { risk_source: '风险源', hazard_point: '隐患点' };
 const PLAN_STATUS = { drafting: '起草', reviewing: '审核', approved: '已批准', published: '已发布', filed: '已备案', revising: '修订中', retired: '已废止' };
 const REASONS = { no_plan: '无预案', plan_not_in_force: '预案未生效', revision_overdue: '预案逾期未修订', no_drill: '本年度未安排演练' };
@@ -115,7 +117,7 @@ async function main() {
   async function sourcePopup(p, lngLat) {
     const box = el('div', { class: 'source-popup', 'data-source-id': String(p.id) },
       el('h3', { text: `${p.name}` }),
-      table([['类型', `${KINDS[p.kind] || p.kind || ''} · ${p.category}`], ['等级', LEVEL_NAMES[p.level]],
+      table([['类型', `${KINDS[p.kind] || p.kind || ''} · ${categoryName(p.category)}`], ['等级', LEVEL_NAMES[p.level]],
         ['区县', `${p.district_name || ''} (${p.district_code})`], ['影响半径', p.impact_radius_m != null ? `${p.impact_radius_m} m` : null],
         ['暴露人口', p.population_exposed != null ? `${p.population_exposed} 人` : null], ['编号', `#${p.id}`]]));
     try {

@@ -236,7 +236,7 @@ try {
     await page.locator('.maplibregl-popup .source-popup[data-source-id="1"]').waitFor({ timeout: 10000 }).catch(() => {});
     const pop = page.locator('.maplibregl-popup .source-popup[data-source-id="1"]');
     const ptext = (await pop.count()) ? await pop.innerText() : '';
-    check(ptext.includes('解放碑加油站') && ptext.includes('应急预案') && ptext.includes('本年度演练'), `vector popup of source 1 with plans and drills (${ptext.replace(/\s+/g, ' ').slice(0, 120)})`);
+    check(ptext.includes('解放碑加油站') && ptext.includes('危险化学品') && !ptext.includes('hazardous_chemicals') && ptext.includes('应急预案') && ptext.includes('本年度演练'), `vector popup of source 1 with its category's Chinese name, plans and drills (${ptext.replace(/\s+/g, ' ').slice(0, 120)})`);
     await page.screenshot({ path: path.join(OUT, 'viewer-vector.png') });
     check(external.length === 0, `vector view: nothing fetched from outside the server (${external.slice(0, 3).join(' ')})`);
     check(consoleErrors.length === 0, `vector view: no console errors (${consoleErrors.slice(0, 3).join(' | ')})`);
