@@ -454,7 +454,7 @@ static enum MHD_Result handle_tilejson(struct MHD_Connection *c, const struct rm
     json_object_array_add(center, json_object_new_int(cfg.minzoom > 8 ? cfg.minzoom : 8));
     json_object_object_add(o, "center", center);
     json_object_object_add(o, "attribution",
-                           json_object_new_string("riskmap · 重庆市应急预案与演练 · boundaries: district table"));
+                           json_object_new_string("riskmap · 应急预案与演练 · boundaries: district table"));
     return send_json(c, MHD_HTTP_OK, o, "no-cache");
 }
 

@@ -215,7 +215,7 @@ enum MHD_Result rm_wmts_capabilities(struct MHD_Connection *c, const struct rm_w
     xmlTextWriterWriteAttribute(w, BAD_CAST "version", BAD_CAST "1.0.0");
 
     xmlTextWriterStartElementNS(w, BAD_CAST "ows", BAD_CAST "ServiceIdentification", NULL);
-    el(w, "ows", "Title", "riskmap — 重庆市应急预案与演练风险图");
+    el(w, "ows", "Title", "riskmap — 应急预案与演练风险图");
     el(w, "ows", "Abstract", "Risk sources, impact zones by level, high-risk zones with no drill this year, shelters and "
                              "districts (riskmap %s). Tile matrix sets: WebMercatorQuad (EPSG:3857) and "
                              "CGCS2000Quad (EPSG:4490, aligned with 天地图 _c layers).", x->version);
@@ -387,7 +387,7 @@ enum MHD_Result rm_mvt_tilejson(struct MHD_Connection *c, const struct rm_wmts_c
     }
     json_object_object_add(o, "vector_layers", vl);
     json_object_object_add(o, "attribution",
-                           json_object_new_string("riskmap · 重庆市应急预案与演练 · boundaries: district table"));
+                           json_object_new_string("riskmap · 应急预案与演练 · boundaries: district table"));
     const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
     enum MHD_Result ret = send_bytes(c, x, 200, "application/json; charset=utf-8", s, strlen(s), "no-cache");
     json_object_put(o);
