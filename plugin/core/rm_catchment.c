@@ -345,7 +345,7 @@ rm_catchments(const rm_catch_input *in, const rm_interrupt *intr,
 
 		if ((i & 0x3ff) == 0 && rm_interrupted(intr))
 		{
-			rc = RM_EINTR;
+			rc = RM_EINTERRUPTED;
 			goto done;
 		}
 		if (!in->wkb[i] || in->wkb_len[i] == 0)
@@ -551,7 +551,7 @@ rm_catchments(const rm_catch_input *in, const rm_interrupt *intr,
 
 				if ((m & 0xff) == 0 && rm_interrupted(intr))
 				{
-					rc = RM_EINTR;
+					rc = RM_EINTERRUPTED;
 					goto done;
 				}
 				pr = GEOSPrepare_r(c.h, region);
@@ -631,7 +631,7 @@ unite:
 
 		if (rm_interrupted(intr))
 		{
-			rc = RM_EINTR;
+			rc = RM_EINTERRUPTED;
 			goto done;
 		}
 		for (k = 0; k < n; k++)

@@ -33,7 +33,7 @@ typedef struct rm_catch_input
 /*
  * out_wkb[j] / out_len[j]: EWKB of shelter j's catchment, allocated with
  * malloc (free with rm_catchment_free_output), NULL for shelters that own no
- * cell. errbuf receives GEOS messages. Returns RM_OK, RM_ENOMEM, RM_EINTR,
+ * cell. errbuf receives GEOS messages. Returns RM_OK, RM_ENOMEM, RM_EINTERRUPTED,
  * RM_EGEOS.
  */
 int			rm_catchments(const rm_catch_input *in, const rm_interrupt *intr,

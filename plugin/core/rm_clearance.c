@@ -244,7 +244,7 @@ mf_bfs(mf *f, int32_t s, int32_t t)
 
 /*
  * Max flow s -> t from the current flow. *value gets the flow added.
- * Returns RM_OK, RM_EINTR, or RM_EINVAL when an unlimited path exists
+ * Returns RM_OK, RM_EINTERRUPTED, or RM_EINVAL when an unlimited path exists
  * (*value = INFINITY then).
  */
 static int
@@ -266,7 +266,7 @@ mf_run(mf *f, int32_t s, int32_t t, const rm_interrupt *intr, double *value)
 		for (;;)
 		{
 			if ((++work & 0xffff) == 0 && rm_interrupted(intr))
-				return RM_EINTR;
+				return RM_EINTERRUPTED;
 			if (u == t)
 			{
 				double		b = INFINITY;
@@ -1114,7 +1114,7 @@ ccrp(solver *s, double *served, int32_t *clearance)
 			int64_t		k;
 
 			if ((++pops & 0xfff) == 0 && rm_interrupted(s->w.intr))
-				return RM_EINTR;
+				return RM_EINTERRUPTED;
 			if (it.id < 0)
 			{
 				found = it;
@@ -1471,7 +1471,7 @@ decompose(solver *s, tex *x)
 			int64_t		k;
 
 			if ((++iter & 0xffff) == 0 && rm_interrupted(s->w.intr))
-				return RM_EINTR;
+				return RM_EINTERRUPTED;
 			if (u == 1)
 			{
 				double		b = INFINITY;

@@ -118,7 +118,7 @@ typedef struct rm_clr_result
 	int32_t		n_bottlenecks;
 } rm_clr_result;
 
-/* Returns RM_OK, RM_ENOMEM, RM_EINTR or RM_EINVAL (inconsistent input). */
+/* Returns RM_OK, RM_ENOMEM, RM_EINTERRUPTED or RM_EINVAL (inconsistent input). */
 int			rm_clearance_solve(const rm_clr_problem *p, const rm_clr_options *opt,
 							   const rm_allocator *a, const rm_interrupt *intr,
 							   rm_clr_result *out);

@@ -4,6 +4,7 @@
 #include "rm_common.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 const char *
 rm_status_name(int status)
@@ -44,4 +45,35 @@ rm_set_error(char *buf, size_t size, const char *fmt, ...)
 	va_start(ap, fmt);
 	rm_set_error_v(buf, size, fmt, ap);
 	va_end(ap);
+}
+
+/* The allocator (rm_common.h). */
+
+static void *
+malloc_alloc(void *ctx, size_t size)
+{
+	(void) ctx;
+	return malloc(size ? size : 1);
+}
+
+static void
+malloc_release(void *ctx, void *ptr)
+{
+	(void) ctx;
+	free(ptr);
+}
+
+const rm_allocator rm_malloc_allocator = {malloc_alloc, malloc_release, NULL};
+
+void *
+rm_alloc(const rm_allocator *a, size_t size)
+{
+	return a->alloc(a->ctx, size ? size : 1);
+}
+
+void
+rm_free(const rm_allocator *a, void *p)
+{
+	if (p && a->release)
+		a->release(a->ctx, p);
 }

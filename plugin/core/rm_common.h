@@ -14,12 +14,6 @@
  *     cleans up and returns RM_EINTERRUPTED.
  * The glue turns a status into an error of its own (plugin/pg/rm_pg.c holds
  * the only status -> SQLSTATE table of the extension).
- *
- * rm_graph.h (the road graph) still declares its own copy of the status
- * values (RM_EINTR for RM_EINTERRUPTED), allocator and interrupt (same values and
- * layout): it moves to this
- * header once the evacuation work on it has landed; until then the two
- * headers are not included in one file.
  */
 #ifndef RM_COMMON_H
 #define RM_COMMON_H
@@ -78,8 +72,7 @@ typedef struct rm_allocator
 /* malloc/free */
 extern const rm_allocator rm_malloc_allocator;
 
-/* a->alloc (size 0 counts as 1) and a->release (NULL is fine). Defined in
- * rm_graph.c until rm_graph.h adopts this header. */
+/* a->alloc (size 0 counts as 1) and a->release (NULL is fine). */
 void *rm_alloc(const rm_allocator *a, size_t size);
 void rm_free(const rm_allocator *a, void *p);
 

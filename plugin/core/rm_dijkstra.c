@@ -157,7 +157,7 @@ rm_dijkstra_run(rm_dijkstra_ws *ws, const rm_csr *g, int32_t n_src,
 		if (it.d != ws->dist[v] || it.label != ws->label[v])
 			continue;			/* stale */
 		if ((++pops & 0xfff) == 0 && rm_interrupted(intr))
-			return RM_EINTR;
+			return RM_EINTERRUPTED;
 		for (k = g->off[v]; k < g->off[v + 1]; k++)
 		{
 			double		nd = it.d + g->cost[k];

@@ -46,7 +46,7 @@ void		rm_dijkstra_ws_free(rm_dijkstra_ws *ws);
  * Clears the previous run (O(touched)) and runs from the given sources:
  * initial distance init[i] (>= 0) at node src[i] with label lab[i].
  * Nodes farther than bound are not settled (dist stays INFINITY).
- * Returns RM_OK, RM_ENOMEM or RM_EINTR.
+ * Returns RM_OK, RM_ENOMEM or RM_EINTERRUPTED.
  */
 int			rm_dijkstra_run(rm_dijkstra_ws *ws, const rm_csr *g, int32_t n_src,
 							const int32_t *src, const double *init, const int32_t *lab,

@@ -213,7 +213,7 @@ rm_evacuate(const rm_graph *graph, int road_mode,
 
 			if ((i & 0x3ff) == 0 && rm_interrupted(intr))
 			{
-				rc = RM_EINTR;
+				rc = RM_EINTERRUPTED;
 				goto done;
 			}
 			cnode[i] = -1;
@@ -329,7 +329,7 @@ rm_evacuate(const rm_graph *graph, int road_mode,
 
 			if ((i & 0xfff) == 0 && rm_interrupted(intr))
 			{
-				rc = RM_EINTR;
+				rc = RM_EINTERRUPTED;
 				goto done;
 			}
 			if (nd < 0)
@@ -364,7 +364,7 @@ rm_evacuate(const rm_graph *graph, int road_mode,
 
 				if ((i & 0x3ff) == 0 && rm_interrupted(intr))
 				{
-					rc = RM_EINTR;
+					rc = RM_EINTERRUPTED;
 					goto done;
 				}
 				if (rm_lonlat_valid(cells[i].lon, cells[i].lat))
@@ -384,7 +384,7 @@ rm_evacuate(const rm_graph *graph, int road_mode,
 
 			if ((i & 0x3ff) == 0 && rm_interrupted(intr))
 			{
-				rc = RM_EINTR;
+				rc = RM_EINTERRUPTED;
 				goto done;
 			}
 			if (!rm_lonlat_valid(cells[i].lon, cells[i].lat))

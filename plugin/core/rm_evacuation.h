@@ -67,7 +67,7 @@ typedef struct rm_evac_result
 /*
  * cells and shelters must be sorted by id (ascending, distinct). graph NULL
  * (or without nodes and road_mode 0) selects straight-line mode.
- * Returns RM_OK, RM_ENOMEM, RM_EINTR or RM_EINVAL.
+ * Returns RM_OK, RM_ENOMEM, RM_EINTERRUPTED or RM_EINVAL.
  */
 int			rm_evacuate(const rm_graph *graph, int road_mode,
 						const rm_evac_cell *cells, int32_t n_cells,

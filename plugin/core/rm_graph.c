@@ -9,35 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void *
-malloc_alloc(void *ctx, size_t size)
-{
-	(void) ctx;
-	return malloc(size ? size : 1);
-}
-
-static void
-malloc_release(void *ctx, void *ptr)
-{
-	(void) ctx;
-	free(ptr);
-}
-
-const rm_allocator rm_malloc_allocator = {malloc_alloc, malloc_release, NULL};
-
-void *
-rm_alloc(const rm_allocator *a, size_t size)
-{
-	return a->alloc(a->ctx, size ? size : 1);
-}
-
-void
-rm_free(const rm_allocator *a, void *p)
-{
-	if (p && a->release)
-		a->release(a->ctx, p);
-}
-
 /* ------------------------------------------------------------------ */
 /* Ground distance                                                     */
 
@@ -533,7 +504,7 @@ rm_graph_build(rm_graph *g, const rm_allocator *a, const rm_edge_in *e, int64_t 
 
 		if ((i & 0xffff) == 0 && rm_interrupted(intr))
 		{
-			rc = RM_EINTR;
+			rc = RM_EINTERRUPTED;
 			goto done;
 		}
 		s = src[i] = rm_graph_node_index(g, e[i].source);

@@ -5,7 +5,7 @@
  * backend can keep a graph in a memory context it owns; the allocator returns
  * NULL on failure and every function reports RM_ENOMEM instead of jumping.
  * Long loops poll an rm_interrupt callback; when it returns non-zero the
- * function frees what it allocated and returns RM_EINTR.
+ * function frees what it allocated and returns RM_EINTERRUPTED (rm_common.h).
  */
 #ifndef RM_GRAPH_H
 #define RM_GRAPH_H
@@ -13,43 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum
-{
-	RM_OK = 0,
-	RM_ENOMEM = 1,
-	RM_EINTR = 2,
-	RM_EINVAL = 3,
-	RM_EGEOS = 4,
-	RM_ELIMIT = 5				/* a configured size limit was exceeded */
-};
-
-typedef struct rm_allocator
-{
-	void	   *(*alloc) (void *ctx, size_t size);	/* NULL on failure */
-	void		(*release) (void *ctx, void *ptr);	/* may be a no-op */
-	void	   *ctx;
-} rm_allocator;
-
-/* malloc/free */
-extern const rm_allocator rm_malloc_allocator;
-
-/* Returns non-zero when the caller wants the computation stopped. */
-typedef int (*rm_interrupt_fn) (void *arg);
-
-typedef struct rm_interrupt
-{
-	rm_interrupt_fn fn;
-	void	   *arg;
-} rm_interrupt;
-
-static inline int
-rm_interrupted(const rm_interrupt *in)
-{
-	return in && in->fn && in->fn(in->arg);
-}
-
-void	   *rm_alloc(const rm_allocator *a, size_t size);
-void		rm_free(const rm_allocator *a, void *p);
+/* Statuses, allocator and interrupt: the core's one convention. */
+#include "rm_common.h"
 
 /* ---------------------------------------------------------------------
  * Ground distance on the WGS 84 ellipsoid (Karney's algorithm from PROJ,

@@ -283,7 +283,7 @@ refine(net *n, i128 eps, const rm_interrupt *intr)
 		qlen--;
 		n->inq[v] = 0;
 		if ((++ops & 0xfff) == 0 && rm_interrupted(intr))
-			return RM_EINTR;
+			return RM_EINTERRUPTED;
 		while (n->excess[v] > 0)
 		{
 			int64_t		k = n->cur[v],
@@ -671,7 +671,7 @@ rm_transport_solve(const rm_transport *t, const rm_allocator *a,
 
 			if ((i & 0xfff) == 0 && rm_interrupted(intr))
 			{
-				rc = RM_EINTR;
+				rc = RM_EINTERRUPTED;
 				goto done;
 			}
 			for (x = 0; x < deg; x++)
@@ -729,7 +729,7 @@ rm_transport_solve(const rm_transport *t, const rm_allocator *a,
 
 			if ((i & 0xfff) == 0 && rm_interrupted(intr))
 			{
-				rc = RM_EINTR;
+				rc = RM_EINTERRUPTED;
 				goto done;
 			}
 			if (su[i] == 0)

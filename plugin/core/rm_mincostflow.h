@@ -55,7 +55,7 @@ typedef struct rm_transport_stats
 
 /*
  * flow: per pair (out), unserved: per source (out). Returns RM_OK, RM_ENOMEM,
- * RM_EINTR or RM_EINVAL (bad input).
+ * RM_EINTERRUPTED or RM_EINVAL (bad input).
  */
 int			rm_transport_solve(const rm_transport *t, const rm_allocator *a,
 							   const rm_interrupt *intr, double *flow, double *unserved,

@@ -59,7 +59,7 @@ core_error(int rc, const char *what)
 		return;
 	if (rc == RM_ENOMEM)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory in %s", what)));
-	if (rc == RM_EINTR)
+	if (rc == RM_EINTERRUPTED)
 	{
 		CHECK_FOR_INTERRUPTS();
 		ereport(ERROR, (errcode(ERRCODE_QUERY_CANCELED), errmsg("canceling statement due to user request")));

@@ -82,7 +82,7 @@ core_error(int rc, const char *what)
 			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY),
 							errmsg("out of memory in %s", what)));
 			break;
-		case RM_EINTR:
+		case RM_EINTERRUPTED:
 			CHECK_FOR_INTERRUPTS();
 			ereport(ERROR, (errcode(ERRCODE_QUERY_CANCELED),
 							errmsg("canceling statement due to user request")));

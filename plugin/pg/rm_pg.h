@@ -11,8 +11,9 @@
  *   - rm_pg_geo: the backend's one GEOS + PROJ context (rm_metric.h);
  *   - SPI getters and EWKB helpers.
  *
- * Not for evacuation_fmgr.c and tile_fmgr.c yet: rm_graph.h keeps its own
- * copy of the statuses until it moves to rm_common.h.
+ * rm_graph.h (the road graph, evacuation, clearance) uses rm_common.h too;
+ * evacuation_fmgr.c, clearance_fmgr.c, tile_fmgr.c and print_fmgr.c do not
+ * use these helpers yet (their own getters and allocator remain).
  */
 #ifndef RM_PG_H
 #define RM_PG_H

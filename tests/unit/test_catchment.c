@@ -285,7 +285,7 @@ test_interrupt_leaves_nothing(void **state)
 	in.owner = owner;
 	in.n_shelters = 1;
 	rc = rm_catchments(&in, &intr, out, out_len, err, sizeof err);
-	assert_int_equal(rc, RM_EINTR);
+	assert_int_equal(rc, RM_EINTERRUPTED);
 	assert_true(polls > 0);
 	assert_null(out[0]);
 	free(cell[0]);

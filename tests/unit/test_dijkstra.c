@@ -254,7 +254,7 @@ test_road_graph_and_interrupt(void **state)
 	assert_true(isinf(ws.dist[rm_graph_node_index(&gr, 111)]));
 	/* interrupted */
 	src = rm_graph_node_index(&gr, 5000);
-	assert_int_equal(rm_dijkstra_run(&ws, &g, 1, &src, &init, &lab, INFINITY, &in), RM_EINTR);
+	assert_int_equal(rm_dijkstra_run(&ws, &g, 1, &src, &init, &lab, INFINITY, &in), RM_EINTERRUPTED);
 	rm_dijkstra_ws_free(&ws);
 	rm_graph_free(&gr, &rm_malloc_allocator);
 	free(e);

@@ -192,7 +192,7 @@ static void
 run_world(world *w, int road, int capacitated, double T, double speed)
 {
 	rm_graph	g;
-	rm_evac_params p = {T, speed, capacitated};
+	rm_evac_params p = {.max_time_s = T, .speed_mps = speed, .capacitated = capacitated};
 	rm_evac_result res;
 	double	   *t = brute_times(w, speed, road);
 	int			i,
@@ -358,7 +358,7 @@ test_one_way_and_unreachable(void **state)
 	};
 	rm_evac_shelter s[] = {{7, 106.5100, 29.5000, 100}};
 	rm_graph	g;
-	rm_evac_params p = {3600, 1.2, 0};
+	rm_evac_params p = {.max_time_s = 3600, .speed_mps = 1.2, .capacitated = 0};
 	rm_evac_result res;
 
 	assert_int_equal(rm_graph_build(&g, &rm_malloc_allocator, e, 2, NULL), RM_OK);
@@ -398,7 +398,7 @@ test_empty_inputs(void **state)
 {
 	rm_evac_cell c[] = {{1, 106.5, 29.5, 3}};
 	rm_evac_shelter s[] = {{1, 106.5, 29.5, 0}};
-	rm_evac_params p = {3600, 1.2, 0};
+	rm_evac_params p = {.max_time_s = 3600, .speed_mps = 1.2, .capacitated = 0};
 	rm_evac_result res;
 
 	assert_int_equal(rm_evacuate(NULL, 0, c, 0, s, 1, &p, &rm_malloc_allocator, NULL, &res), RM_OK);

@@ -444,7 +444,7 @@ test_interrupt(void **state)
 	rm_transport t = {2, 2, supply, cap, off, snk, cost};
 	rm_interrupt in = {stop_now, NULL};
 
-	assert_int_equal(rm_transport_solve(&t, &rm_malloc_allocator, &in, flow, uns, NULL), RM_EINTR);
+	assert_int_equal(rm_transport_solve(&t, &rm_malloc_allocator, &in, flow, uns, NULL), RM_EINTERRUPTED);
 }
 
 /* Many shelters per cell: only a few cheapest pairs enter the first network, the rest by pricing. */
