@@ -1,9 +1,8 @@
 -- Ground buffers, undrilled areas and coverage gaps (C: plugin/core/rm_metric.c,
 -- rm_coverage.c; glue: plugin/pg/coverage_fmgr.c). See docs/geo.md.
 --
--- Functions that name PostGIS objects carry SET search_path FROM CURRENT: the
--- search path of CREATE EXTENSION (riskmap, then PostGIS's schema), so that they
--- work whatever the caller's search_path is.
+-- Like every riskmap function, these get a fixed search_path at the end of the
+-- script (99_finish.sql), so they work whatever the caller's search_path is.
 
 CREATE FUNCTION _ground_buffer(ewkb bytea, radius_m double precision, what text DEFAULT NULL)
 RETURNS bytea
@@ -34,7 +33,6 @@ END $$;
 CREATE FUNCTION ground_buffer(g geometry, radius_m double precision)
 RETURNS geometry
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-SET search_path FROM CURRENT
 AS $$ SELECT riskmap._ground_buffer(ST_AsEWKB(riskmap._check_lonlat(g)), radius_m)::geometry $$;
 COMMENT ON FUNCTION ground_buffer(geometry, double precision) IS
 'g (EPSG:4326) buffered by radius_m metres on the ground, as a MultiPolygon: geodesic circles around points '
@@ -44,7 +42,6 @@ COMMENT ON FUNCTION ground_buffer(geometry, double precision) IS
 CREATE FUNCTION ground_area(g geometry)
 RETURNS double precision
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-SET search_path FROM CURRENT
 AS $$ SELECT riskmap._ground_area(ST_AsEWKB(g)) $$;
 COMMENT ON FUNCTION ground_area(geometry) IS
 'Ellipsoidal (WGS 84) area in m² of the polygonal parts of g (EPSG:4326), as ST_Area(g::geography).';
@@ -56,7 +53,6 @@ COMMENT ON FUNCTION ground_area(geometry) IS
 CREATE FUNCTION _drilled_sources(p_year integer)
 RETURNS TABLE(source_id bigint)
 LANGUAGE sql STABLE
-SET search_path FROM CURRENT
 AS $$
     SELECT t.source_id
       FROM riskmap.drill_target t
@@ -74,7 +70,6 @@ CREATE FUNCTION undrilled_areas(p_year integer DEFAULT extract(year FROM current
                                 p_district text DEFAULT NULL)
 RETURNS TABLE(source_id bigint, district_code text, risk_level smallint, zone geometry(MultiPolygon, 4326))
 LANGUAGE plpgsql STABLE
-SET search_path FROM CURRENT
 AS $$
 #variable_conflict use_column
 BEGIN
@@ -116,7 +111,6 @@ CREATE FUNCTION coverage_gaps(p_reach_m double precision DEFAULT 3000,
 RETURNS TABLE(district_code text, gap geometry(MultiPolygon, 4326), gap_area_m2 double precision,
               exposed_people double precision, source_ids bigint[])
 LANGUAGE sql STABLE
-SET search_path FROM CURRENT
 AS $$
     SELECT c.district_code, c.gap::geometry, c.gap_area_m2, c.exposed_people, c.source_ids
       FROM riskmap._coverage_gaps(p_reach_m, p_max_level, p_district, p_kinds) AS c

@@ -17,7 +17,6 @@ END $$;
 CREATE OR REPLACE FUNCTION ground_buffer(g geometry, radius_m double precision)
 RETURNS geometry
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-SET search_path FROM CURRENT
 AS $$ SELECT riskmap._ground_buffer(ST_AsEWKB(riskmap._check_lonlat(g)), radius_m)::geometry $$;
 -- A restored style keeps its time.
 CREATE OR REPLACE FUNCTION _tile_style_check() RETURNS trigger

@@ -96,19 +96,6 @@ $$;
 COMMENT ON FUNCTION clearance_report(integer, text, double precision, double precision) IS
 'Per source of risk_level <= p_max_level whose zone holds people: clearance time, a proven lower bound on the optimum, the bottleneck edges, and the check against the evacuation time its linked plan promises (a step with "kind": "evacuation" and within_minutes).';
 
-DO $$
-DECLARE
-    s text := (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
-               WHERE e.extname = 'postgis');
-BEGIN
-    EXECUTE format('ALTER FUNCTION riskmap.evacuation_clearance(bigint, double precision, double precision) SET search_path = riskmap, %I, pg_catalog, pg_temp', s);
-    EXECUTE format('ALTER FUNCTION riskmap._clearance_report(integer, text, double precision, double precision, bigint[]) SET search_path = riskmap, %I, pg_catalog, pg_temp', s);
-    EXECUTE format('ALTER FUNCTION riskmap._clearance_solve(bigint, double precision, double precision, text) SET search_path = riskmap, %I, pg_catalog, pg_temp', s);
-    EXECUTE format('ALTER FUNCTION riskmap._clearance_checked(integer, text, double precision, double precision, bigint[]) SET search_path = riskmap, %I, pg_catalog, pg_temp', s);
-    EXECUTE format('ALTER FUNCTION riskmap.clearance_report(integer, text, double precision, double precision) SET search_path = riskmap, %I, pg_catalog, pg_temp', s);
-    EXECUTE format('ALTER FUNCTION riskmap._plan_evacuation_limit_s(jsonb) SET search_path = riskmap, %I, pg_catalog, pg_temp', s);
-END
-$$;
 
 GRANT EXECUTE ON FUNCTION evacuation_clearance(bigint, double precision, double precision),
       _clearance_report(integer, text, double precision, double precision, bigint[]),

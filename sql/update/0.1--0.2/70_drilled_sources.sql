@@ -9,7 +9,6 @@
 CREATE FUNCTION _drilled_sources(p_year integer)
 RETURNS TABLE(source_id bigint)
 LANGUAGE sql STABLE
-SET search_path FROM CURRENT
 AS $$
     SELECT t.source_id
       FROM riskmap.drill_target t
@@ -27,7 +26,6 @@ CREATE OR REPLACE FUNCTION undrilled_areas(p_year integer DEFAULT extract(year F
                                 p_district text DEFAULT NULL)
 RETURNS TABLE(source_id bigint, district_code text, risk_level smallint, zone geometry(MultiPolygon, 4326))
 LANGUAGE plpgsql STABLE
-SET search_path FROM CURRENT
 AS $$
 #variable_conflict use_column
 BEGIN
